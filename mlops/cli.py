@@ -1,0 +1,108 @@
+"""The ``mlops`` command line: parse flags, call the library, map errors to exit codes.
+
+Heavy modules (copier, dvc, docker, rich) are imported inside the commands that use
+them, so ``mlops --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import click
+
+from mlops import __version__
+from mlops.errors import EXIT_INVALID, MlopsError
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+def _err(message: str) -> None:
+    click.echo(message, err=True)
+
+
+@click.group(context_settings=CONTEXT_SETTINGS)
+@click.version_option(__version__, "-V", "--version", prog_name="mlops")
+def cli() -> None:
+    """GitOps-driven CI/CD for machine-learning projects.
+
+    Start a project with `mlops new`, then work with dvc, git and pull requests as usual.
+    """
+
+
+@cli.command("new")
+@click.argument("path", type=click.Path(file_okay=True, dir_okay=True, path_type=str))
+@click.option("--template", metavar="SRC", help="Copier template directory or git URL (default: the bundled project template).")
+@click.option("--data", "-d", "data", metavar="KEY=VALUE", multiple=True, help="Answer a template question; repeatable.")
+@click.option("--defaults", is_flag=True, help="Use the default answer for every question not given with --data.")
+@click.option("--force", is_flag=True, help="Write into a non-empty directory, overwriting files of the same name.")
+@click.option("--pretend", "-n", is_flag=True, help="Show what would be written; write nothing.")
+def new_command(path: str, template: str | None, data: tuple[str, ...], defaults: bool, force: bool, pretend: bool) -> None:
+    """Create a ready-to-use ML project at PATH.
+
+    The project has a DVC pipeline (prepare -> train -> evaluate) on a dataset that ships
+    with scikit-learn, its tests, GitHub Actions workflows and a Dockerfile.
+
+    \b
+    Examples:
+      mlops new churn-model --defaults
+      mlops new churn-model --defaults -d dataset=wine -d model=random_forest
+      mlops new churn-model              # asks each question on a terminal
+    """
+    from mlops.scaffold.new import new_project
+
+    result = new_project(
+        path,
+        template=template,
+        data=data,
+        defaults=defaults,
+        force=force,
+        pretend=pretend,
+        interactive=sys.stdin.isatty() and sys.stdout.isatty(),
+        echo=_err,
+    )
+    shown = os.path.relpath(result.path) if not os.path.relpath(result.path).startswith("..") else str(result.path)
+    if result.pretend:
+        _err(f"Would write {len(result.files)} files to {shown} (nothing written):")
+        overwritten = set(result.overwritten)
+        for name in result.files:
+            _err(f"  {'overwrite' if name in overwritten else 'create   '}  {name}")
+        return
+    _err(f"Created {shown} ({len(result.files)} files).")
+    if result.git == "initialized":
+        _err("Initialized a git repository (branch main) with a first commit, so DVC works at once.")
+    elif result.git == "existing":
+        _err("The project is inside an existing git repository: its files are left uncommitted.")
+    _err("")
+    _err("Next steps:")
+    _err(f"  cd {shown}")
+    _err("  pip install -r requirements.txt -r requirements-dev.txt")
+    _err("  dvc repro    # train and evaluate")
+    _err("  pytest       # run the project's tests")
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: one line on stderr and an exit code for every user error."""
+    try:
+        cli.main(args=argv, prog_name="mlops", standalone_mode=False)
+    except click.exceptions.NoArgsIsHelpError as error:  # bare `mlops`: help on stdout, exit 0
+        click.echo(error.ctx.get_help() if error.ctx else str(error))
+        sys.exit(0)
+    except click.UsageError as error:
+        command = error.ctx.command_path if error.ctx else "mlops"
+        _err(f"{command}: error: {error.format_message()} (see '{command} --help')")
+        sys.exit(EXIT_INVALID)
+    except click.exceptions.Exit as exit_:
+        sys.exit(exit_.exit_code)
+    except click.Abort:
+        _err("Aborted.")
+        sys.exit(130)
+    except KeyboardInterrupt:
+        _err("Interrupted.")
+        sys.exit(130)
+    except MlopsError as error:
+        _err(f"mlops: error: {error}")
+        sys.exit(error.exit_code)
+    except BrokenPipeError:
+        sys.exit(1)
+    sys.exit(0)

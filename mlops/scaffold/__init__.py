@@ -1,0 +1,1 @@
+"""Project scaffolding on top of copier: ``mlops new`` (and later generate/update)."""

@@ -1,0 +1,196 @@
+"""``mlops new``: render the project template into a new directory, atomically.
+
+The template is rendered into a temporary directory first, so a failed answer or a
+template error leaves nothing behind; only then are the files copied into place.
+A directory that is not inside a git repository becomes one, with a first commit,
+so DVC works at once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlops.errors import UsageError
+from mlops.scaffold.questions import check_answers, load_questions, parse_data_pairs
+from mlops.scaffold.templates import project_template
+
+CSV_DESTINATION = Path("data/raw/dataset.csv")
+_REMOTE_TEMPLATE = re.compile(r"^([a-z][a-z0-9+.-]*://|git@|gh:|gl:)")
+
+
+@dataclass
+class NewResult:
+    path: Path
+    files: list[str]
+    overwritten: list[str] = field(default_factory=list)
+    git: str = "none"  # "initialized" | "existing" | "none"
+    pretend: bool = False
+
+
+def new_project(
+    path: str | Path,
+    *,
+    template: str | None = None,
+    data: tuple[str, ...] | list[str] = (),
+    defaults: bool = False,
+    force: bool = False,
+    pretend: bool = False,
+    interactive: bool = False,
+    echo: Callable[[str], None] = lambda _: None,
+) -> NewResult:
+    """Create a project at ``path``; see ``mlops new --help`` for the options."""
+    destination = Path(path).expanduser().absolute()
+    _check_destination(destination, force)
+    source = _template_source(template)
+    answers: dict[str, Any] = parse_data_pairs(data)
+    if not _REMOTE_TEMPLATE.match(source):
+        answers = check_answers(answers, load_questions(Path(source)))
+    csv_source = _csv_source(answers)
+    if not defaults and not interactive:
+        raise UsageError(
+            "no terminal to ask the template's questions on: pass --defaults "
+            "(and --data KEY=VALUE for the answers to change)"
+        )
+
+    with tempfile.TemporaryDirectory(prefix="mlops-new-") as scratch:
+        rendered = Path(scratch) / destination.name
+        _render(source, rendered, answers, defaults=defaults)
+        if csv_source is not None:
+            (rendered / CSV_DESTINATION).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(csv_source, rendered / CSV_DESTINATION)
+        files = sorted(
+            p.relative_to(rendered).as_posix() for p in rendered.rglob("*") if not p.is_dir()
+        )
+        overwritten = [f for f in files if (destination / f).exists()]
+        result = NewResult(destination, files, overwritten, pretend=pretend)
+        if pretend:
+            return result
+        _copy_into_place(rendered, destination)
+
+    result.git = _set_up_repository(destination, track_csv=csv_source is not None, echo=echo)
+    return result
+
+
+def _check_destination(destination: Path, force: bool) -> None:
+    if destination.exists() and not destination.is_dir():
+        raise UsageError(f"{destination} exists and is not a directory")
+    if destination.is_dir() and not force:
+        entries = sorted(p.name for p in destination.iterdir())
+        if entries:
+            shown = ", ".join(entries[:8]) + (f", … ({len(entries)} entries)" if len(entries) > 8 else "")
+            raise UsageError(
+                f"{destination} is not empty ({shown}); nothing was written. "
+                "Pass --force to write the project into it, overwriting files of the same name"
+            )
+
+
+def _template_source(template: str | None) -> str:
+    if template is None:
+        return str(project_template())
+    if _REMOTE_TEMPLATE.match(template):
+        return template
+    local = Path(template).expanduser().absolute()  # copier records it; relative breaks update
+    if not local.is_dir():
+        raise UsageError(f"--template {template}: no such directory")
+    return str(local)
+
+
+def _csv_source(answers: dict[str, Any]) -> Path | None:
+    if answers.get("dataset") != "csv":
+        return None
+    raw = str(answers.get("csv_path") or "")
+    if not raw:
+        raise UsageError("--data dataset=csv needs --data csv_path=FILE (the CSV to train on)")
+    csv_file = Path(raw).expanduser().absolute()
+    if not csv_file.is_file():
+        raise UsageError(f"--data csv_path={raw}: no such file")
+    return csv_file
+
+
+def _render(source: str, rendered: Path, answers: dict[str, Any], *, defaults: bool) -> None:
+    import copier  # heavy (~0.7 s): imported only when a project is rendered
+    from copier.errors import CopierAnswersInterrupt, CopierError
+
+    try:
+        copier.run_copy(
+            source,
+            rendered,
+            data=answers,
+            defaults=defaults,
+            overwrite=True,
+            quiet=True,
+            unsafe=False,
+            cleanup_on_error=True,
+        )
+    except CopierAnswersInterrupt:
+        raise KeyboardInterrupt from None
+    except (CopierError, ValueError) as error:
+        raise UsageError(_one_line(str(error))) from None
+
+
+def _one_line(message: str) -> str:
+    return " ".join(message.split())
+
+
+def _copy_into_place(rendered: Path, destination: Path) -> None:
+    created = not destination.exists()
+    try:
+        shutil.copytree(rendered, destination, dirs_exist_ok=True, symlinks=True)
+    except BaseException:
+        if created:
+            shutil.rmtree(destination, ignore_errors=True)
+        raise
+
+
+def _git(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+
+
+def _set_up_repository(destination: Path, *, track_csv: bool, echo: Callable[[str], None]) -> str:
+    if shutil.which("git") is None:
+        echo("git is not installed: the project was not put under version control")
+        return "none"
+    inside = _git(["rev-parse", "--is-inside-work-tree"], destination)
+    state = "existing" if inside.returncode == 0 and inside.stdout.strip() == "true" else "initialized"
+    if state == "initialized":
+        _check(_git(["init", "-q", "-b", "main"], destination), "git init")
+    if track_csv:
+        dvc = subprocess.run(
+            [sys.executable, "-m", "dvc", "add", "-q", CSV_DESTINATION.as_posix()],
+            cwd=destination, capture_output=True, text=True, check=False,
+        )
+        _check(dvc, f"dvc add {CSV_DESTINATION}")
+    if state == "initialized":
+        _check(_git(["add", "-A"], destination), "git add")
+        commit = _git(["commit", "-q", "-m", "Initial commit from mlops new"], destination, _identity_env(destination))
+        _check(commit, "git commit")
+    return state
+
+
+def _identity_env(destination: Path) -> dict[str, str] | None:
+    """Fall back to a placeholder identity when git has none, so the first commit works."""
+    if _git(["config", "user.email"], destination).stdout.strip():
+        return None
+    env = dict(os.environ)
+    for role in ("AUTHOR", "COMMITTER"):
+        for key, fallback in (("NAME", "mlops"), ("EMAIL", "mlops@localhost")):
+            if not env.get(f"GIT_{role}_{key}"):
+                env[f"GIT_{role}_{key}"] = fallback
+    return env
+
+
+def _check(process: subprocess.CompletedProcess, what: str) -> None:
+    if process.returncode != 0:
+        detail = (process.stderr or process.stdout).strip().splitlines()
+        raise UsageError(f"{what} failed: {detail[-1] if detail else f'exit {process.returncode}'}")

@@ -1,0 +1,61 @@
+"""The command line's contract: help, version, and one line plus exit 2 for bad usage."""
+
+from __future__ import annotations
+
+from mlops import __version__
+from tests.conftest import run_mlops
+
+
+def test_help_lists_commands() -> None:
+    result = run_mlops("--help")
+    assert result.returncode == 0
+    assert "new" in result.stdout
+    assert "Create a ready-to-use ML project" in result.stdout
+
+
+def test_bare_command_prints_help() -> None:
+    result = run_mlops()
+    assert result.returncode == 0
+    assert "Usage: mlops" in result.stdout
+
+
+def test_version() -> None:
+    result = run_mlops("--version")
+    assert result.returncode == 0
+    assert __version__ in result.stdout
+
+
+def test_unknown_command_is_one_line_and_exit_2() -> None:
+    result = run_mlops("frobnicate")
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "frobnicate" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_unknown_option_is_one_line_and_exit_2() -> None:
+    result = run_mlops("new", "x", "--no-such-flag")
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "--no-such-flag" in result.stderr
+
+
+def test_missing_argument_is_one_line_and_exit_2() -> None:
+    result = run_mlops("new")
+    assert result.returncode == 2
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "PATH" in result.stderr
+
+
+def test_help_does_not_import_heavy_modules() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from mlops.cli import cli; "
+        "heavy = [m for m in ('copier', 'dvc', 'docker', 'rich', 'sklearn', 'pandas') "
+        "if m in sys.modules]; print(','.join(heavy))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"imported at startup: {out.stdout.strip()}"
