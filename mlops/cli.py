@@ -32,12 +32,38 @@ def cli() -> None:
 
 @cli.command("new")
 @click.argument("path", type=click.Path(file_okay=True, dir_okay=True, path_type=str))
-@click.option("--template", metavar="SRC", help="Copier template directory or git URL (default: the bundled project template).")
-@click.option("--data", "-d", "data", metavar="KEY=VALUE", multiple=True, help="Answer a template question; repeatable.")
-@click.option("--defaults", is_flag=True, help="Use the default answer for every question not given with --data.")
-@click.option("--force", is_flag=True, help="Write into a non-empty directory, overwriting files of the same name.")
+@click.option(
+    "--template",
+    metavar="SRC",
+    help="Copier template directory or git URL (default: the bundled project template).",
+)
+@click.option(
+    "--data",
+    "-d",
+    "data",
+    metavar="KEY=VALUE",
+    multiple=True,
+    help="Answer a template question; repeatable.",
+)
+@click.option(
+    "--defaults",
+    is_flag=True,
+    help="Use the default answer for every question not given with --data.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Write into a non-empty directory, overwriting files of the same name.",
+)
 @click.option("--pretend", "-n", is_flag=True, help="Show what would be written; write nothing.")
-def new_command(path: str, template: str | None, data: tuple[str, ...], defaults: bool, force: bool, pretend: bool) -> None:
+def new_command(
+    path: str,
+    template: str | None,
+    data: tuple[str, ...],
+    defaults: bool,
+    force: bool,
+    pretend: bool,
+) -> None:
     """Create a ready-to-use ML project at PATH.
 
     The project has a DVC pipeline (prepare -> train -> evaluate) on a dataset that ships
@@ -61,7 +87,11 @@ def new_command(path: str, template: str | None, data: tuple[str, ...], defaults
         interactive=sys.stdin.isatty() and sys.stdout.isatty(),
         echo=_err,
     )
-    shown = os.path.relpath(result.path) if not os.path.relpath(result.path).startswith("..") else str(result.path)
+    shown = (
+        os.path.relpath(result.path)
+        if not os.path.relpath(result.path).startswith("..")
+        else str(result.path)
+    )
     if result.pretend:
         _err(f"Would write {len(result.files)} files to {shown} (nothing written):")
         overwritten = set(result.overwritten)
@@ -70,7 +100,9 @@ def new_command(path: str, template: str | None, data: tuple[str, ...], defaults
         return
     _err(f"Created {shown} ({len(result.files)} files).")
     if result.git == "initialized":
-        _err("Initialized a git repository (branch main) with a first commit, so DVC works at once.")
+        _err(
+            "Initialized a git repository (branch main) with a first commit, so DVC works at once."
+        )
     elif result.git == "existing":
         _err("The project is inside an existing git repository: its files are left uncommitted.")
     _err("")

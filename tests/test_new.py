@@ -100,9 +100,21 @@ def test_output_says_what_happened(tmp_path: Path) -> None:
 def test_choices_change_the_project(tmp_path: Path) -> None:
     root = tmp_path / "wine-forest"
     result = run_mlops(
-        "new", str(root), "--defaults",
-        "-d", "project_name=wine-forest", "-d", "dataset=wine", "-d", "model=random_forest",
-        "-d", "docker=false", "-d", "python_version=3.10", "-d", "dvc_remote=s3://bucket/dvc",
+        "new",
+        str(root),
+        "--defaults",
+        "-d",
+        "project_name=wine-forest",
+        "-d",
+        "dataset=wine",
+        "-d",
+        "model=random_forest",
+        "-d",
+        "docker=false",
+        "-d",
+        "python_version=3.10",
+        "-d",
+        "dvc_remote=s3://bucket/dvc",
     )
     assert result.returncode == 0, result.stderr
     params = yaml.safe_load((root / "params.yaml").read_text())
@@ -131,8 +143,15 @@ def test_csv_dataset_is_copied_and_tracked_with_dvc(tmp_path: Path) -> None:
     csv_file.write_text("\n".join(rows) + "\n")
     root = tmp_path / "csv-project"
     result = run_mlops(
-        "new", str(root), "--defaults", "-d", "dataset=csv",
-        "-d", f"csv_path={csv_file}", "-d", "target_column=species",
+        "new",
+        str(root),
+        "--defaults",
+        "-d",
+        "dataset=csv",
+        "-d",
+        f"csv_path={csv_file}",
+        "-d",
+        "target_column=species",
     )
     assert result.returncode == 0, result.stderr
     assert (root / "data/raw/dataset.csv").read_text() == csv_file.read_text()
@@ -142,7 +161,9 @@ def test_csv_dataset_is_copied_and_tracked_with_dvc(tmp_path: Path) -> None:
     assert "data/raw/dataset.csv" not in tracked
     params = yaml.safe_load((root / "params.yaml").read_text())
     assert params["data"] == {
-        "source": "csv", "csv_path": "data/raw/dataset.csv", "target": "species"
+        "source": "csv",
+        "csv_path": "data/raw/dataset.csv",
+        "target": "species",
     }
     assert "data/raw/dataset.csv" in (root / "dvc.yaml").read_text()
 
@@ -251,13 +272,17 @@ def test_template_option_takes_a_local_copier_template(tmp_path: Path) -> None:
     (template / "copier.yml").write_text("greeting:\n  type: str\n  default: hello\n")
     (template / "hello.txt.jinja").write_text("{{ greeting }} world\n")
     root = tmp_path / "out"
-    result = run_mlops("new", str(root), "--template", str(template), "--defaults", "-d", "greeting=hi")
+    result = run_mlops(
+        "new", str(root), "--template", str(template), "--defaults", "-d", "greeting=hi"
+    )
     assert result.returncode == 0, result.stderr
     assert (root / "hello.txt").read_text() == "hi world\n"
 
 
 def test_missing_template_directory_is_an_error(tmp_path: Path) -> None:
-    result = run_mlops("new", str(tmp_path / "p"), "--template", str(tmp_path / "nope"), "--defaults")
+    result = run_mlops(
+        "new", str(tmp_path / "p"), "--template", str(tmp_path / "nope"), "--defaults"
+    )
     _assert_one_line_error(result, "--template", "no such directory")
 
 
@@ -265,7 +290,7 @@ def test_git_identity_falls_back_when_unset(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
     env = {"HOME": str(home), "XDG_CONFIG_HOME": str(home), "GIT_CONFIG_NOSYSTEM": "1"}
-    env.update({k: "" for k in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL")})
+    env.update(dict.fromkeys(("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL"), ""))
     root = tmp_path / "p"
     result = run_mlops("new", str(root), "--defaults", env=env)
     assert result.returncode == 0, result.stderr

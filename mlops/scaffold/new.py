@@ -86,7 +86,9 @@ def _check_destination(destination: Path, force: bool) -> None:
     if destination.is_dir() and not force:
         entries = sorted(p.name for p in destination.iterdir())
         if entries:
-            shown = ", ".join(entries[:8]) + (f", … ({len(entries)} entries)" if len(entries) > 8 else "")
+            shown = ", ".join(entries[:8]) + (
+                f", … ({len(entries)} entries)" if len(entries) > 8 else ""
+            )
             raise UsageError(
                 f"{destination} is not empty ({shown}); nothing was written. "
                 "Pass --force to write the project into it, overwriting files of the same name"
@@ -151,7 +153,9 @@ def _copy_into_place(rendered: Path, destination: Path) -> None:
         raise
 
 
-def _git(args: list[str], cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+def _git(
+    args: list[str], cwd: Path, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
     )
@@ -162,18 +166,27 @@ def _set_up_repository(destination: Path, *, track_csv: bool, echo: Callable[[st
         echo("git is not installed: the project was not put under version control")
         return "none"
     inside = _git(["rev-parse", "--is-inside-work-tree"], destination)
-    state = "existing" if inside.returncode == 0 and inside.stdout.strip() == "true" else "initialized"
+    state = (
+        "existing" if inside.returncode == 0 and inside.stdout.strip() == "true" else "initialized"
+    )
     if state == "initialized":
         _check(_git(["init", "-q", "-b", "main"], destination), "git init")
     if track_csv:
         dvc = subprocess.run(
             [sys.executable, "-m", "dvc", "add", "-q", CSV_DESTINATION.as_posix()],
-            cwd=destination, capture_output=True, text=True, check=False,
+            cwd=destination,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         _check(dvc, f"dvc add {CSV_DESTINATION}")
     if state == "initialized":
         _check(_git(["add", "-A"], destination), "git add")
-        commit = _git(["commit", "-q", "-m", "Initial commit from mlops new"], destination, _identity_env(destination))
+        commit = _git(
+            ["commit", "-q", "-m", "Initial commit from mlops new"],
+            destination,
+            _identity_env(destination),
+        )
         _check(commit, "git commit")
     return state
 
