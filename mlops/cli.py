@@ -113,6 +113,97 @@ def new_command(
     _err("  pytest       # run the project's tests")
 
 
+@cli.command("run")
+@click.argument("event", required=False)
+@click.option(
+    "-C",
+    "--directory",
+    "directory",
+    default=".",
+    metavar="DIR",
+    show_default=True,
+    help="The repository to run in.",
+)
+@click.option(
+    "-W",
+    "--workflows",
+    "workflows",
+    metavar="PATH",
+    help="A workflow file, or a directory of them (default: .github/workflows).",
+)
+@click.option("-j", "--job", metavar="JOB", help="Run only this job and the jobs it needs.")
+@click.option(
+    "-e",
+    "--eventpath",
+    "event_path",
+    metavar="EVENT.json",
+    help="Event payload (JSON), merged over the default one.",
+)
+@click.option("-l", "--list", "list_jobs", is_flag=True, help="List the jobs and exit.")
+@click.option("-g", "--graph", "show_graph", is_flag=True, help="Draw the job graph and exit.")
+@click.option(
+    "-n",
+    "--dryrun",
+    "dry_run",
+    is_flag=True,
+    help="Validate and plan; print what would run; execute nothing.",
+)
+@click.option(
+    "--matrix",
+    "matrix_filters",
+    metavar="KEY:VALUE",
+    multiple=True,
+    help="Run only the matrix legs with this value; repeatable.",
+)
+@click.option(
+    "--input",
+    "inputs",
+    metavar="NAME=VALUE",
+    multiple=True,
+    help="A workflow_dispatch input; repeatable.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
+def run_command(
+    event: str | None,
+    directory: str,
+    workflows: str | None,
+    job: str | None,
+    event_path: str | None,
+    list_jobs: bool,
+    show_graph: bool,
+    dry_run: bool,
+    matrix_filters: tuple[str, ...],
+    inputs: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """Run the repository's GitHub Actions workflows locally, as GitHub would.
+
+    EVENT is the triggering event (default: the only event the workflows use, else push).
+    Trigger filters (branches, tags, paths, types) are honoured against the local repository.
+
+    \b
+    Examples:
+      mlops run -l                   # every job, its stage and events
+      mlops run pull_request -n      # what a pull request would run, executing nothing
+      mlops run pull_request -g      # the job graph for a pull request
+      mlops run push -j test -n      # the job 'test' and the jobs it needs
+    """
+    from mlops.workflow.runplan import plan_run
+
+    output = plan_run(
+        directory=directory,
+        workflows=workflows,
+        event_name=event,
+        event_path=event_path,
+        job=job,
+        matrix_filters=matrix_filters,
+        inputs=inputs,
+        mode="list" if list_jobs else "graph" if show_graph else "dry-run" if dry_run else "run",
+        as_json=as_json,
+    )
+    click.echo(output)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: one line on stderr and an exit code for every user error."""
     try:

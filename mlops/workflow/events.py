@@ -1,0 +1,256 @@
+"""Events: the payload and ``github`` context of a local run, and which workflows they trigger.
+
+Trigger filters are honoured as GitHub honours them (act ignores them): ``branches``,
+``branches-ignore``, ``tags``, ``tags-ignore``, ``paths``, ``paths-ignore`` and ``types``,
+against the local repository (current branch; files changed against the base branch for
+pull requests; the payload from ``-e FILE``).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlops.errors import UsageError
+from mlops.workflow import filters
+from mlops.workflow.model import Workflow
+from mlops.workflow.repository import Repository
+
+# Activity types GitHub uses when a workflow lists none (docs "Events that trigger workflows").
+DEFAULT_TYPES = {
+    "pull_request": ["opened", "synchronize", "reopened"],
+    "pull_request_target": ["opened", "synchronize", "reopened"],
+}
+DEFAULT_ACTION = {
+    "pull_request": "synchronize",
+    "pull_request_target": "synchronize",
+    "issues": "opened",
+    "issue_comment": "created",
+    "release": "published",
+    "workflow_run": "completed",
+}
+SERVER_URL = "https://github.com"
+
+
+@dataclass
+class Event:
+    """An event to run workflows for, with everything derived from it."""
+
+    name: str
+    payload: dict[str, Any]
+    ref: str
+    sha: str
+    base_ref: str = ""
+    head_ref: str = ""
+    changed_files: list[str] = field(default_factory=list)
+
+    @property
+    def action(self) -> str | None:
+        action = self.payload.get("action")
+        return action if isinstance(action, str) else None
+
+
+def load_event_file(path: str) -> dict[str, Any]:
+    try:
+        payload = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise UsageError(f"-e {path}: {error.strerror or error}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        line = getattr(error, "lineno", 1)
+        column = getattr(error, "colno", 1)
+        raise UsageError(f"{path}:{line}:{column}: not a JSON event payload: {error}") from None
+    if not isinstance(payload, dict):
+        raise UsageError(f"{path}:1:1: an event payload must be a JSON object")
+    return payload
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def make_event(
+    name: str,
+    repo: Repository,
+    *,
+    payload: dict[str, Any] | None = None,
+    inputs: dict[str, str] | None = None,
+) -> Event:
+    """The event ``name`` as it would arrive for the repository's current state.
+
+    A payload given with ``-e`` is merged over the default one, so a partial file (say,
+    just ``{"pull_request": {"base": {"ref": "develop"}}}``) is enough.
+    """
+    owner, repo_name = repo.owner_and_name
+    repository = {
+        "full_name": repo.full_name,
+        "name": repo_name,
+        "owner": {"login": owner},
+        "default_branch": repo.default_branch,
+        "html_url": f"{SERVER_URL}/{repo.full_name}",
+    }
+    sender = {"login": repo.actor, "type": "User"}
+    branch = repo.branch or repo.default_branch
+    default: dict[str, Any] = {"repository": repository, "sender": sender}
+    if name in DEFAULT_ACTION:
+        default["action"] = DEFAULT_ACTION[name]
+    if name in ("pull_request", "pull_request_target"):
+        base_branch = repo.default_branch if branch != repo.default_branch else branch
+        base_sha = repo.resolve(f"origin/{base_branch}") or repo.resolve(base_branch) or repo.sha
+        default.update(
+            number=1,
+            pull_request={
+                "number": 1,
+                "title": repo.head_subject,
+                "draft": False,
+                "head": {"ref": branch, "sha": repo.sha, "repo": dict(repository)},
+                "base": {"ref": base_branch, "sha": base_sha, "repo": dict(repository)},
+                "user": sender,
+                "html_url": f"{SERVER_URL}/{repo.full_name}/pull/1",
+            },
+        )
+    elif name == "push":
+        ref = f"refs/tags/{repo.tag}" if repo.tag and not repo.branch else f"refs/heads/{branch}"
+        parent = repo.resolve("HEAD~1") or "0" * 40
+        default.update(
+            ref=ref,
+            before=parent,
+            after=repo.sha,
+            head_commit={"id": repo.sha, "message": repo.head_subject},
+            pusher={"name": repo.actor},
+        )
+    elif name == "workflow_dispatch":
+        default.update(ref=f"refs/heads/{branch}", inputs=dict(inputs or {}))
+    merged = _merge(default, payload or {})
+    if inputs and name == "workflow_dispatch":
+        merged["inputs"] = {**merged.get("inputs", {}), **inputs}
+    return _derive(name, merged, repo, branch)
+
+
+def _derive(name: str, payload: dict[str, Any], repo: Repository, branch: str) -> Event:
+    if name in ("pull_request", "pull_request_target"):
+        pull = payload.get("pull_request") or {}
+        number = payload.get("number") or pull.get("number") or 1
+        base_ref = str((pull.get("base") or {}).get("ref") or repo.default_branch)
+        head_ref = str((pull.get("head") or {}).get("ref") or branch)
+        base = repo.resolve(f"origin/{base_ref}") or repo.resolve(base_ref)
+        merge_base = repo.merge_base(base) if base else None
+        ref = f"refs/pull/{number}/merge" if name == "pull_request" else f"refs/heads/{base_ref}"
+        return Event(
+            name, payload, ref, repo.sha, base_ref, head_ref, repo.changed_files(merge_base)
+        )
+    ref = payload.get("ref")
+    if not isinstance(ref, str) or not ref.startswith("refs/"):
+        ref = f"refs/heads/{ref or branch}"
+    return Event(name, payload, ref, repo.sha, changed_files=repo.changed_files(None))
+
+
+def github_context(event: Event, repo: Repository, workflow: Workflow) -> dict[str, Any]:
+    """The ``github`` context for a workflow run of ``event`` (job fields added per job)."""
+    owner, _ = repo.owner_and_name
+    ref_type = "tag" if event.ref.startswith("refs/tags/") else "branch"
+    ref_name = event.ref.split("/", 2)[2] if event.ref.count("/") >= 2 else event.ref
+    run_id = str(int(time.time() * 1000) % 10**10)
+    return {
+        "event_name": event.name,
+        "event": event.payload,
+        "event_path": "",
+        "ref": event.ref,
+        "ref_name": ref_name,
+        "ref_type": ref_type,
+        "ref_protected": False,
+        "sha": event.sha,
+        "base_ref": event.base_ref,
+        "head_ref": event.head_ref,
+        "repository": repo.full_name,
+        "repository_owner": owner,
+        "repository_id": "1",
+        "repository_owner_id": "1",
+        "repositoryUrl": f"git://github.com/{repo.full_name}.git",
+        "actor": repo.actor,
+        "actor_id": "1",
+        "triggering_actor": repo.actor,
+        "workflow": workflow.display_name,
+        "workflow_ref": f"{repo.full_name}/{workflow.display_path}@{event.ref}",
+        "workflow_sha": event.sha,
+        "run_id": run_id,
+        "run_number": "1",
+        "run_attempt": "1",
+        "retention_days": "90",
+        "server_url": SERVER_URL,
+        "api_url": "https://api.github.com",
+        "graphql_url": "https://api.github.com/graphql",
+        "workspace": str(repo.root),
+        "action": "",
+        "action_path": "",
+        "action_ref": "",
+        "action_repository": "",
+        "job": "",
+        "token": "",
+        "secret_source": "Actions",
+    }
+
+
+@dataclass
+class TriggerDecision:
+    triggered: bool
+    reason: str = ""
+
+
+def decide(workflow: Workflow, event: Event) -> TriggerDecision:
+    """Whether ``event`` triggers ``workflow``, honouring its filters; and why not."""
+    if event.name not in workflow.on:
+        return TriggerDecision(False, f"not triggered by {event.name}")
+    config = workflow.on[event.name]
+    types = config.get("types") or DEFAULT_TYPES.get(event.name)
+    if types and event.action is not None and event.action not in types:
+        return TriggerDecision(False, f"activity type {event.action!r} not in {types}")
+    if event.name == "push":
+        return _push(config, event)
+    if event.name in ("pull_request", "pull_request_target"):
+        if not _branch_ok(config, "branches", "branches-ignore", event.base_ref):
+            return TriggerDecision(False, f"base branch {event.base_ref!r} filtered out")
+        return _paths(config, event)
+    if event.name == "workflow_run":
+        branch = str((event.payload.get("workflow_run") or {}).get("head_branch") or "")
+        if branch and not _branch_ok(config, "branches", "branches-ignore", branch):
+            return TriggerDecision(False, f"branch {branch!r} filtered out")
+    return TriggerDecision(True)
+
+
+def _push(config: dict[str, Any], event: Event) -> TriggerDecision:
+    has_branch_filter = "branches" in config or "branches-ignore" in config
+    has_tag_filter = "tags" in config or "tags-ignore" in config
+    if event.ref.startswith("refs/tags/"):
+        tag = event.ref[len("refs/tags/") :]
+        if has_branch_filter and not has_tag_filter:
+            return TriggerDecision(False, "only branch pushes trigger it")
+        if not _branch_ok(config, "tags", "tags-ignore", tag):
+            return TriggerDecision(False, f"tag {tag!r} filtered out")
+        return TriggerDecision(True)  # paths filters do not apply to tag pushes
+    branch = event.ref[len("refs/heads/") :] if event.ref.startswith("refs/heads/") else event.ref
+    if has_tag_filter and not has_branch_filter:
+        return TriggerDecision(False, "only tag pushes trigger it")
+    if not _branch_ok(config, "branches", "branches-ignore", branch):
+        return TriggerDecision(False, f"branch {branch!r} filtered out")
+    return _paths(config, event)
+
+
+def _branch_ok(config: dict[str, Any], include: str, ignore: str, name: str) -> bool:
+    return filters.ref_allowed(name, config.get(include), config.get(ignore))
+
+
+def _paths(config: dict[str, Any], event: Event) -> TriggerDecision:
+    if filters.paths_allowed(event.changed_files, config.get("paths"), config.get("paths-ignore")):
+        return TriggerDecision(True)
+    if "paths" in config:
+        return TriggerDecision(False, "no changed file matches 'paths'")
+    return TriggerDecision(False, "every changed file matches 'paths-ignore'")

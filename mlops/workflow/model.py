@@ -1,0 +1,137 @@
+"""The validated shape of a workflow: workflow, jobs, steps — with their source positions.
+
+Values that may hold ``${{ }}`` expressions stay as written (strings); the runner
+evaluates them when their contexts exist. Positions are 1-based (line, column).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlops.errors import Location
+
+
+@dataclass(frozen=True)
+class Pos:
+    line: int
+    column: int
+
+
+@dataclass
+class Diagnostic:
+    """One problem in a workflow file, with where it is."""
+
+    path: str
+    line: int
+    column: int
+    message: str
+    rule: str = "syntax"
+    severity: str = "error"
+
+    @property
+    def location(self) -> Location:
+        return Location(self.path, self.line, self.column)
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}: {self.message}"
+
+
+@dataclass
+class Step:
+    index: int
+    pos: Pos
+    id: str | None = None
+    name: str | None = None
+    uses: str | None = None
+    run: str | None = None
+    shell: str | None = None
+    with_: dict[str, Any] = field(default_factory=dict)
+    env: dict[str, Any] | str = field(default_factory=dict)
+    if_: str | None = None
+    working_directory: str | None = None
+    continue_on_error: bool | str = False
+    timeout_minutes: float | str | None = None
+
+    @property
+    def display_name(self) -> str:
+        if self.name:
+            return self.name
+        if self.uses:
+            return f"Run {self.uses}"
+        first = (self.run or "").strip().splitlines()
+        return f"Run {first[0]}" if first else f"Step {self.index + 1}"
+
+
+@dataclass
+class Strategy:
+    matrix: dict[str, Any] | str | None = None  # a mapping, or one ${{ }} expression
+    fail_fast: bool | str = True
+    max_parallel: int | str | None = None
+    pos: Pos | None = None
+
+
+@dataclass
+class Job:
+    id: str
+    pos: Pos
+    name: str | None = None
+    needs: list[str] = field(default_factory=list)
+    needs_pos: dict[str, Pos] = field(default_factory=dict)
+    if_: str | None = None
+    runs_on: Any = None
+    environment: Any = None
+    env: dict[str, Any] | str = field(default_factory=dict)
+    defaults: dict[str, Any] = field(default_factory=dict)
+    outputs: dict[str, str] = field(default_factory=dict)
+    steps: list[Step] = field(default_factory=list)
+    strategy: Strategy | None = None
+    timeout_minutes: float | str = 360
+    continue_on_error: bool | str = False
+    container: Any = None
+    services: dict[str, Any] = field(default_factory=dict)
+    permissions: Any = None
+    concurrency: Any = None
+    # A job that calls a reusable workflow instead of running steps:
+    uses: str | None = None
+    with_: dict[str, Any] = field(default_factory=dict)
+    secrets: dict[str, Any] | str | None = None
+
+    @property
+    def display_name(self) -> str:
+        return self.name or self.id
+
+
+@dataclass
+class InputSpec:
+    name: str
+    type: str = "string"
+    required: bool = False
+    default: Any = None
+    description: str | None = None
+    options: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Workflow:
+    path: Path
+    display_path: str
+    name: str | None
+    on: dict[str, dict[str, Any]]  # event name -> its configuration (empty when none)
+    on_pos: Pos
+    jobs: dict[str, Job]
+    run_name: str | None = None
+    env: dict[str, Any] = field(default_factory=dict)
+    defaults: dict[str, Any] = field(default_factory=dict)
+    permissions: Any = None
+    concurrency: Any = None
+    dispatch_inputs: dict[str, InputSpec] = field(default_factory=dict)
+    call_inputs: dict[str, InputSpec] = field(default_factory=dict)
+    call_outputs: dict[str, Any] = field(default_factory=dict)
+    call_secrets: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def display_name(self) -> str:
+        """GitHub shows the file path when a workflow has no name."""
+        return self.name or self.display_path

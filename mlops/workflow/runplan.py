@@ -1,0 +1,116 @@
+"""From ``mlops run`` flags to a checked plan and its text: list, graph or dry run.
+
+Parses the flag values (``--matrix KEY:VALUE``, ``--input NAME=VALUE``, ``-e FILE``), picks
+the event, loads and checks every workflow, and plans. Executes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from mlops.errors import UsageError
+from mlops.workflow import describe
+from mlops.workflow.events import load_event_file, make_event
+from mlops.workflow.model import Workflow
+from mlops.workflow.plan import Plan, build_plan, load_workflows, workflow_files
+from mlops.workflow.repository import Repository
+
+
+def parse_pairs(
+    values: tuple[str, ...] | list[str], separator: str, flag: str
+) -> list[tuple[str, str]]:
+    pairs = []
+    for value in values:
+        key, sep, rest = value.partition(separator)
+        if not sep or not key:
+            raise UsageError(f"{flag} expects NAME{separator}VALUE, got {value!r}")
+        pairs.append((key, rest))
+    return pairs
+
+
+def default_event(workflows: list[Workflow]) -> str:
+    """act's rule: the one event all workflows use, else push."""
+    events = {event for workflow in workflows for event in workflow.on}
+    return next(iter(events)) if len(events) == 1 else "push"
+
+
+def check_inputs(workflows: list[Workflow], inputs: dict[str, str]) -> None:
+    declared = {name: spec for w in workflows for name, spec in w.dispatch_inputs.items()}
+    for name, value in inputs.items():
+        spec = declared.get(name)
+        if spec is None:
+            known = ", ".join(sorted(declared)) or "none"
+            raise UsageError(
+                f"--input {name}: no workflow_dispatch input of that name (inputs: {known})"
+            )
+        if spec.type == "boolean" and value not in ("true", "false"):
+            raise UsageError(f"--input {name}={value}: expected true or false")
+        if spec.type == "number":
+            try:
+                float(value)
+            except ValueError:
+                raise UsageError(f"--input {name}={value}: expected a number") from None
+        if spec.type == "choice" and value not in spec.options:
+            raise UsageError(f"--input {name}={value}: choose one of: {', '.join(spec.options)}")
+
+
+def make_plan(
+    *,
+    directory: str,
+    workflows: str | None,
+    event_name: str | None,
+    event_path: str | None,
+    job: str | None,
+    matrix_filters: tuple[str, ...] | list[str] = (),
+    inputs: tuple[str, ...] | list[str] = (),
+    check_triggers: bool = True,
+) -> Plan:
+    repo = Repository.at(Path(directory))
+    loaded = load_workflows(repo.root, workflow_files(repo.root, workflows))
+    given_inputs = dict(parse_pairs(inputs, "=", "--input"))
+    name = event_name or default_event(loaded)
+    if name == "workflow_dispatch":
+        check_inputs(loaded, given_inputs)
+        for workflow in loaded:
+            for spec in workflow.dispatch_inputs.values():
+                if spec.required and spec.default is None and spec.name not in given_inputs:
+                    raise UsageError(
+                        f"{workflow.display_path}: input {spec.name!r} is required; "
+                        f"pass --input {spec.name}=VALUE"
+                    )
+    payload = load_event_file(event_path) if event_path else None
+    event = make_event(name, repo, payload=payload, inputs=given_inputs)
+    return build_plan(
+        repo.root,
+        loaded,
+        event,
+        job=job,
+        matrix_filters=parse_pairs(matrix_filters, ":", "--matrix"),
+        check_triggers=check_triggers,
+    )
+
+
+def plan_run(*, mode: str, as_json: bool, **options: object) -> str:
+    """The text ``mlops run`` prints for ``mode`` (list, graph, dry-run)."""
+    listing = mode in ("list", "graph") and options.get("event_name") is None
+    plan = make_plan(check_triggers=not listing, **options)  # type: ignore[arg-type]
+    if mode == "run":
+        raise UsageError(
+            "executing jobs is not available yet in this version; "
+            "use -l (list), -g (graph) or -n (dry run)"
+        )
+    if as_json:
+        return json.dumps(
+            {
+                "event": plan.event.name,
+                "jobs": describe.job_rows(plan),
+                "not_triggered": plan.not_triggered,
+            },
+            indent=2,
+        )
+    if mode == "list":
+        return describe.job_table(plan)
+    if mode == "graph":
+        return describe.graph(plan)
+    return describe.dry_run(plan)
