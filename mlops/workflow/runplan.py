@@ -70,7 +70,7 @@ def make_plan(
     loaded = load_workflows(repo.root, workflow_files(repo.root, workflows))
     given_inputs = dict(parse_pairs(inputs, "=", "--input"))
     name = event_name or default_event(loaded)
-    if name == "workflow_dispatch":
+    if name == "workflow_dispatch" and check_triggers:
         check_inputs(loaded, given_inputs)
         for workflow in loaded:
             for spec in workflow.dispatch_inputs.values():
