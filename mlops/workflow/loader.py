@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from mlops.errors import Location, MlopsError
-from mlops.workflow import expressions
+from mlops.workflow import expressions, filters
 from mlops.workflow.availability import SPECIAL_FUNCTIONS, TABLE, Availability
 from mlops.workflow.model import Diagnostic, InputSpec, Job, Pos, Step, Strategy, Workflow
 from mlops.workflow.yamlnodes import Mapping, Node, Scalar, Sequence, YamlError, parse_yaml
 from mlops.workflow.yamlnodes import to_python as py
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
+_FILTER_KEYS = {"branches", "branches-ignore", "tags", "tags-ignore", "paths", "paths-ignore"}
 
 EVENTS = frozenset(
     [
@@ -486,6 +487,11 @@ class _Checker:
                 )
                 continue
             result[str(key.value)] = value_list
+            if key.value in _FILTER_KEYS:
+                try:
+                    filters.compile_patterns(value_list)
+                except filters.FilterPatternError as error:
+                    self.error(value, f"on.{event}.{key.value}: {error}", rule="events")
         for include, ignore in (
             ("branches", "branches-ignore"),
             ("tags", "tags-ignore"),

@@ -220,6 +220,27 @@ def _call_inputs(workflow: Workflow, job: Job, called: Workflow) -> dict[str, An
                 f"job {job.id!r} does not pass the required input {spec.name!r} "
                 f"of {called.display_path}",
             )
+    if job.secrets != "inherit":
+        passed = job.secrets or {}
+        for name in passed:
+            if name not in called.call_secrets:
+                known = ", ".join(called.call_secrets) or "none"
+                raise _error(
+                    workflow,
+                    job.pos.line,
+                    job.pos.column,
+                    f"job {job.id!r} passes secret {name!r}, which "
+                    f"{called.display_path} does not declare (its secrets: {known})",
+                )
+        for name, spec in called.call_secrets.items():
+            if isinstance(spec, dict) and spec.get("required") and name not in passed:
+                raise _error(
+                    workflow,
+                    job.pos.line,
+                    job.pos.column,
+                    f"job {job.id!r} does not pass the required secret {name!r} of "
+                    f"{called.display_path} (or use 'secrets: inherit')",
+                )
     return {**{s.name: s.default for s in called.call_inputs.values()}, **job.with_}
 
 
@@ -312,6 +333,35 @@ def _legs(planned: PlannedJob, filters: list[tuple[str, str]]) -> list[dict[str,
             )
         ) from None
     return matrix_module.filter_legs(legs, filters) if filters else legs
+
+
+def resolve_matrix(
+    planned: PlannedJob, contexts: dict[str, Any], filters: list[tuple[str, str]] | None = None
+) -> list[dict[str, Any]]:
+    """The legs of a matrix built from expressions, once ``needs`` outputs are known."""
+    strategy = planned.job.strategy
+    if strategy is None or strategy.matrix is None:
+        return [{}]
+    value = _evaluate_tree(strategy.matrix, contexts)
+    if not isinstance(value, dict):
+        raise matrix_module.MatrixError(f"strategy.matrix evaluated to {value!r}, not a mapping")
+    legs = matrix_module.expand_matrix(value)
+    return matrix_module.filter_legs(legs, filters) if filters else legs
+
+
+def _evaluate_tree(value: Any, contexts: dict[str, Any]) -> Any:
+    """Evaluate every ``${{ }}`` in a YAML value; a whole-expression string keeps its type."""
+    if isinstance(value, str) and "${{" in value:
+        stripped = value.strip()
+        found = expressions.find_expressions(stripped)
+        if len(found) == 1 and stripped.startswith("${{") and stripped.endswith("}}"):
+            return expressions.evaluate(found[0].text, contexts)
+        return expressions.interpolate(value, contexts)
+    if isinstance(value, dict):
+        return {k: _evaluate_tree(v, contexts) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_evaluate_tree(v, contexts) for v in value]
+    return value
 
 
 def _has_expression(value: Any) -> bool:

@@ -208,4 +208,11 @@ CASES: list[tuple[str, bytes, int, int, str]] = [
         11,
         "hashFiles() is not available",
     ),
+    (
+        "bad-filter-pattern",
+        ("on:\n  push:\n    branches: ['[main']\njobs:\n  a:\n" + OK_JOB).encode(),
+        3,
+        15,
+        "on.push.branches",
+    ),
 ]

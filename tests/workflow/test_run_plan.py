@@ -548,3 +548,70 @@ def test_two_thousand_jobs_list(repo: Path) -> None:
     result = run_mlops("run", "-l", "-C", str(repo), timeout=30)
     assert result.returncode == 0, result.stderr
     assert len(result.stdout.splitlines()) == 2001
+
+
+def test_deferred_matrix_resolves_from_needs_outputs(repo: Path) -> None:
+    from mlops.workflow.plan import resolve_matrix
+    from mlops.workflow.runplan import make_plan
+
+    write(
+        repo,
+        ".github/workflows/dynamic.yml",
+        """\
+        on: push
+        jobs:
+          setup:
+            runs-on: ubuntu-latest
+            outputs:
+              legs: ${{ steps.m.outputs.legs }}
+            steps: [{id: m, run: echo}]
+          run:
+            needs: setup
+            runs-on: ubuntu-latest
+            strategy:
+              matrix:
+                leg: ${{ fromJSON(needs.setup.outputs.legs) }}
+                include:
+                  - leg: c
+            steps: [{run: echo}]
+    """,
+    )
+    plan = make_plan(
+        directory=str(repo), workflows=None, event_name="push", event_path=None, job=None
+    )
+    planned = plan.jobs["run"]
+    assert planned.legs is None
+    contexts = {"needs": {"setup": {"outputs": {"legs": '["a", "b"]'}, "result": "success"}}}
+    assert resolve_matrix(planned, contexts) == [{"leg": "a"}, {"leg": "b"}, {"leg": "c"}]
+
+
+def test_reusable_workflow_secrets_are_checked(repo: Path) -> None:
+    write(
+        repo,
+        ".github/workflows/reusable.yml",
+        """\
+        on:
+          workflow_call:
+            secrets:
+              token: {required: true}
+        jobs:
+          a:
+            runs-on: ubuntu-latest
+            steps: [{run: echo}]
+    """,
+    )
+    write(
+        repo,
+        ".github/workflows/caller.yml",
+        """\
+        on: push
+        jobs:
+          ship:
+            uses: ./.github/workflows/reusable.yml
+    """,
+    )
+    missing = run_mlops("run", "push", "-n", "-C", str(repo))
+    assert missing.returncode == 2 and "required secret 'token'" in missing.stderr
+    caller = repo / ".github/workflows/caller.yml"
+    caller.write_text(caller.read_text() + "    secrets: inherit\n")
+    assert run_mlops("run", "push", "-n", "-C", str(repo)).returncode == 0
