@@ -95,11 +95,6 @@ def plan_run(*, mode: str, as_json: bool, **options: object) -> str:
     """The text ``mlops run`` prints for ``mode`` (list, graph, dry-run)."""
     listing = mode in ("list", "graph") and options.get("event_name") is None
     plan = make_plan(check_triggers=not listing, **options)  # type: ignore[arg-type]
-    if mode == "run":
-        raise UsageError(
-            "executing jobs is not available yet in this version; "
-            "use -l (list), -g (graph) or -n (dry run)"
-        )
     if as_json:
         return json.dumps(
             {

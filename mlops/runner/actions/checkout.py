@@ -1,0 +1,115 @@
+"""actions/checkout, locally: the job's workspace becomes a copy of the local repository.
+
+The copy holds the committed history (a local ``git clone``; shallow unless
+``fetch-depth: 0``, as on GitHub) plus the working tree as it is now — tracked files with
+their uncommitted changes and untracked files git does not ignore. The user's tree is only
+read. ``origin/<branch>`` refs in the copy are the local branches, so ``git diff origin/main``
+and ``dvc metrics diff origin/main`` compare against the local main.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mlops.runner.job import StepFailure
+
+if TYPE_CHECKING:
+    from mlops.runner.job import JobRun
+    from mlops.workflow.model import Step
+
+GIT_QUIET = {"GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def _git(args: list[str], cwd: Path) -> str:
+    env = {**os.environ, **GIT_QUIET}
+    result = subprocess.run(
+        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
+    )
+    if result.returncode != 0:
+        detail = (result.stderr or result.stdout).strip().splitlines()
+        raise StepFailure(f"git {args[0]} failed: {detail[-1] if detail else result.returncode}")
+    return result.stdout
+
+
+def working_tree_files(source: Path) -> list[str]:
+    """Tracked files that exist now, plus untracked files that are not ignored."""
+    out = _git(["ls-files", "-z", "--cached", "--others", "--exclude-standard"], source)
+    return sorted(
+        {
+            name
+            for name in out.split("\0")
+            if (name and (source / name).is_file()) or (name and (source / name).is_symlink())
+        }
+    )
+
+
+def copy_repository(source: Path, target: Path, *, depth: int) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    if (source / ".git").exists():
+        clone = ["clone", "--quiet", "--no-checkout"]
+        clone += [f"--depth={depth}", f"file://{source}"] if depth else ["--shared", str(source)]
+        _git([*clone, str(target / ".mlops-clone")], source)
+        shutil.move(str(target / ".mlops-clone" / ".git"), str(target / ".git"))
+        shutil.rmtree(target / ".mlops-clone", ignore_errors=True)
+    for name in working_tree_files(source) if (source / ".git").exists() else _all(source):
+        source_file, target_file = source / name, target / name
+        target_file.parent.mkdir(parents=True, exist_ok=True)
+        if source_file.is_symlink():
+            target_file.unlink(missing_ok=True)
+            target_file.symlink_to(source_file.readlink())
+        else:
+            shutil.copy2(source_file, target_file)
+    if (target / ".git").exists():
+        _git(["reset", "--quiet"], target)  # index = HEAD; uncommitted changes show as such
+
+
+def _all(source: Path) -> list[str]:
+    return [str(p.relative_to(source)) for p in source.rglob("*") if p.is_file()]
+
+
+def run(
+    job: JobRun, step: Step, inputs: dict[str, str], env: dict[str, str], timeout: float
+) -> tuple[dict[str, str], bool, str]:
+    repository = inputs.get("repository", "")
+    own = job.contexts["github"]["repository"]
+    if repository and repository.lower() != own.lower():
+        mapped = next(
+            (
+                path
+                for key, path in job.state.options.local_repositories.items()
+                if key.split("@")[0].lower() == repository.lower()
+            ),
+            None,
+        )
+        if mapped is None:
+            raise StepFailure(
+                f"checkout of another repository ({repository}) needs "
+                f"--local-repository {repository}@REF=PATH"
+            )
+        source = mapped
+    else:
+        source = job.state.repo.root
+    target = job.workspace / inputs.get("path", "") if inputs.get("path") else job.workspace
+    try:
+        depth = int(inputs.get("fetch-depth", "1") or "1")
+    except ValueError:
+        raise StepFailure(f"fetch-depth must be a number, got {inputs['fetch-depth']!r}") from None
+    if target.exists() and any(target.iterdir()) and inputs.get("clean", "true") == "true":
+        for child in target.iterdir():
+            shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
+    copy_repository(source, target, depth=max(depth, 0))
+    ref = inputs.get("ref", "")
+    if ref and (target / ".git").exists():
+        _git(["checkout", "--quiet", "--force", ref], target)
+    files = len(working_tree_files(target)) if (target / ".git").exists() else 0
+    job.state.reporter.line(
+        job.key,
+        f"checkout: copied {source} into the job's workspace "
+        f"({files} files, {'full history' if depth == 0 else f'depth {depth}'})",
+    )
+    sha = _git(["rev-parse", "HEAD"], target).strip() if (target / ".git").exists() else ""
+    return {"ref": ref, "commit": sha}, False, ""

@@ -1,0 +1,382 @@
+"""Run a plan: jobs concurrently as ``needs`` allows, matrix legs with fail-fast and max-parallel.
+
+Every ready job starts at once by default (act caps jobs at the CPU count);
+``--concurrent-jobs N`` caps it. A job whose needs did not all succeed is skipped unless its
+``if`` uses a status function that says otherwise. Ctrl-C cancels: running process groups
+are killed, and no job starts after it.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import threading
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from mlops.runner.environment import host_environment, runner_arch
+from mlops.runner.job import JobOutcome, JobRun, unservable_label
+from mlops.runner.masking import Masker
+from mlops.runner.output import Reporter
+from mlops.runner.process import ProcessGroups
+from mlops.workflow import expressions
+from mlops.workflow.events import github_context
+from mlops.workflow.matrix import leg_display_name
+from mlops.workflow.model import Workflow
+from mlops.workflow.plan import Plan, PlannedJob, resolve_matrix
+from mlops.workflow.repository import Repository
+
+
+@dataclass
+class RunOptions:
+    secrets: dict[str, str] = field(default_factory=dict)
+    variables: dict[str, str] = field(default_factory=dict)
+    env: dict[str, str] = field(default_factory=dict)
+    inputs: dict[str, str] = field(default_factory=dict)
+    concurrent_jobs: int | None = None
+    as_json: bool = False
+    local_repositories: dict[str, Path] = field(default_factory=dict)
+    matrix_filters: list[tuple[str, str]] = field(default_factory=list)
+    step_debug: bool = False
+
+
+@dataclass
+class JobRecord:
+    key: str
+    name: str
+    result: str
+    seconds: float
+    reason: str = ""
+
+
+class RunState:
+    """What all jobs of one run share: options, masker, reporter, record, cancellation."""
+
+    def __init__(
+        self,
+        plan: Plan,
+        repo: Repository,
+        options: RunOptions,
+        record: Any,
+        reporter: Reporter,
+        masker: Masker,
+    ) -> None:
+        self.plan = plan
+        self.repo = repo
+        self.options = options
+        self.record = record
+        self.reporter = reporter
+        self.masker = masker
+        self.secrets = {"GITHUB_TOKEN": "", **options.secrets}
+        self.host_env = {**host_environment(), **options.env}
+        self.arch = runner_arch()
+        self.work_root = Path(tempfile.mkdtemp(prefix="mlops-run-"))
+        self.tool_cache = record.tool_cache
+        self.cancelled = threading.Event()
+        self._groups: set[ProcessGroups] = set()
+        self._lock = threading.Lock()
+        self._github: dict[str, dict[str, Any]] = {}
+        self.run_id = record.run_id
+
+    def github_for(self, workflow: Workflow) -> dict[str, Any]:
+        key = workflow.display_path
+        if key not in self._github:
+            context = github_context(self.plan.event, self.repo, workflow)
+            context.update(
+                run_id=self.run_id,
+                event_path=str(self.record.event_path),
+                token=self.secrets.get("GITHUB_TOKEN", ""),
+            )
+            self._github[key] = context
+        return self._github[key]
+
+    def inputs_for(self, planned: PlannedJob) -> dict[str, Any]:
+        if planned.caller is not None:
+            return dict(planned.caller.inputs)
+        event_inputs = self.plan.event.payload.get("inputs")
+        return dict(event_inputs) if isinstance(event_inputs, dict) else {}
+
+    def runner_variables(self, job: JobRun, files: dict[str, Path]) -> dict[str, str]:
+        github = job.contexts["github"]
+        variables = {
+            "CI": "true",
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_ACTOR": github["actor"],
+            "GITHUB_ACTOR_ID": github["actor_id"],
+            "GITHUB_API_URL": github["api_url"],
+            "GITHUB_BASE_REF": github["base_ref"],
+            "GITHUB_EVENT_NAME": github["event_name"],
+            "GITHUB_EVENT_PATH": github["event_path"],
+            "GITHUB_GRAPHQL_URL": github["graphql_url"],
+            "GITHUB_HEAD_REF": github["head_ref"],
+            "GITHUB_JOB": job.job.id,
+            "GITHUB_REF": github["ref"],
+            "GITHUB_REF_NAME": github["ref_name"],
+            "GITHUB_REF_PROTECTED": "false",
+            "GITHUB_REF_TYPE": github["ref_type"],
+            "GITHUB_REPOSITORY": github["repository"],
+            "GITHUB_REPOSITORY_ID": github["repository_id"],
+            "GITHUB_REPOSITORY_OWNER": github["repository_owner"],
+            "GITHUB_REPOSITORY_OWNER_ID": github["repository_owner_id"],
+            "GITHUB_RETENTION_DAYS": github["retention_days"],
+            "GITHUB_RUN_ATTEMPT": github["run_attempt"],
+            "GITHUB_RUN_ID": github["run_id"],
+            "GITHUB_RUN_NUMBER": github["run_number"],
+            "GITHUB_SERVER_URL": github["server_url"],
+            "GITHUB_SHA": github["sha"],
+            "GITHUB_TRIGGERING_ACTOR": github["triggering_actor"],
+            "GITHUB_WORKFLOW": github["workflow"],
+            "GITHUB_WORKFLOW_REF": github["workflow_ref"],
+            "GITHUB_WORKFLOW_SHA": github["workflow_sha"],
+            "GITHUB_WORKSPACE": str(job.workspace),
+            "RUNNER_ARCH": self.arch,
+            "RUNNER_ENVIRONMENT": "self-hosted",
+            "RUNNER_NAME": "mlops-host",
+            "RUNNER_OS": "Linux",
+            "RUNNER_TEMP": str(job.temp),
+            "RUNNER_TOOL_CACHE": str(self.tool_cache),
+            "MLOPS_RUN": "true",
+        }
+        variables.update({name: str(path) for name, path in files.items()})
+        return variables
+
+    def add_summary(self, job: str, text: str) -> None:
+        self.record.add_summary(job, self.masker(text))
+
+    def register(self, groups: ProcessGroups) -> None:
+        with self._lock:
+            self._groups.add(groups)
+            if self.cancelled.is_set():
+                groups.cancel()
+
+    def unregister(self, groups: ProcessGroups) -> None:
+        with self._lock:
+            self._groups.discard(groups)
+
+    def cancel(self) -> None:
+        self.cancelled.set()
+        with self._lock:
+            groups = list(self._groups)
+        for group in groups:
+            group.cancel()
+
+
+class Engine:
+    def __init__(self, state: RunState) -> None:
+        self.state = state
+        self.plan = state.plan
+        self.results: dict[str, JobOutcome] = {}
+        self.records: list[JobRecord] = []
+        workers = state.options.concurrent_jobs or max(8, 4 * (os.cpu_count() or 2))
+        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="job")
+        self.slots = threading.Semaphore(state.options.concurrent_jobs or 10_000)
+
+    def run(self) -> list[JobRecord]:
+        pending = dict(self.plan.jobs)
+        running: dict[Future[JobOutcome], str] = {}
+        try:
+            while pending or running:
+                for key in [k for k, p in pending.items() if self._ready(p)]:
+                    planned = pending.pop(key)
+                    running[self.pool.submit(self._run_job, planned)] = key
+                if not running:
+                    break  # nothing can start: remaining jobs need jobs that never ran
+                done, _ = wait(list(running), return_when=FIRST_COMPLETED, timeout=0.5)
+                for future in done:
+                    key = running.pop(future)
+                    self.results[key] = future.result()
+        finally:
+            self.pool.shutdown(wait=True)
+        return self.records
+
+    def _ready(self, planned: PlannedJob) -> bool:
+        return all(n in self.results for n in planned.needs if n in self.plan.jobs)
+
+    def _needs_context(self, planned: PlannedJob) -> dict[str, Any]:
+        context = {}
+        for need in planned.needs:
+            result = self.results.get(need)
+            job_id = need.rsplit("/", 1)[-1]
+            if result is not None:
+                context[job_id] = {"result": result.result, "outputs": dict(result.outputs)}
+        return context
+
+    def _record(self, key: str, name: str, outcome: JobOutcome) -> JobOutcome:
+        self.records.append(JobRecord(key, name, outcome.result, outcome.seconds, outcome.reason))
+        if outcome.result != "skipped" or outcome.reason:
+            self.state.reporter.job_finished(key, outcome.result, outcome.seconds, outcome.reason)
+        return outcome
+
+    def _run_job(self, planned: PlannedJob) -> JobOutcome:
+        state = self.state
+        needs = self._needs_context(planned)
+        name = planned.name
+        if state.cancelled.is_set():
+            return self._record(planned.key, name, JobOutcome("cancelled", reason="run cancelled"))
+        decision = self._should_run(planned, needs)
+        if decision is not None:
+            return self._record(planned.key, name, JobOutcome("skipped", reason=decision))
+        if planned.job.uses:
+            return self._run_call(planned, needs)
+        label = unservable_label(planned.job.runs_on)
+        if label is not None:
+            reason = f"runs-on {label}: this host runs Linux jobs only"
+            state.reporter.info(f"[{planned.key}] skipped: {reason}")
+            return self._record(planned.key, name, JobOutcome("skipped", reason=reason))
+        legs = planned.legs
+        if legs is None:
+            try:
+                legs = resolve_matrix(
+                    planned,
+                    {"needs": needs, "github": {}, "vars": {}, "inputs": state.inputs_for(planned)},
+                    state.options.matrix_filters,
+                )
+            except (expressions.ExpressionError, ValueError) as error:
+                state.reporter.info(f"[{planned.key}] error: strategy.matrix: {error}")
+                return self._record(planned.key, name, JobOutcome("failure", reason="matrix"))
+        return self._run_legs(planned, legs, needs)
+
+    def _should_run(self, planned: PlannedJob, needs: dict[str, Any]) -> str | None:
+        """Why the job is skipped, or None when it runs."""
+        results = [needs.get(n.rsplit("/", 1)[-1], {}).get("result") for n in planned.needs]
+        status = "failure" if any(r in ("failure", "cancelled") for r in results) else "success"
+        skipped_need = any(r == "skipped" for r in results)
+        condition = planned.job.if_
+        contexts = {
+            "github": self.state.github_for(planned.workflow),
+            "needs": needs,
+            "vars": dict(self.state.options.variables),
+            "inputs": self.state.inputs_for(planned),
+            "job": {"status": status},
+        }
+        try:
+            runs = expressions.evaluate_condition(condition, contexts)
+        except expressions.ExpressionError as error:
+            return f"if: {error}"
+        if runs and skipped_need and condition is None:
+            return "a job it needs was skipped"
+        if not runs:
+            if condition is None:
+                return "a job it needs did not succeed"
+            return f"if: {condition}"
+        return None
+
+    def _run_call(self, planned: PlannedJob, needs: dict[str, Any]) -> JobOutcome:
+        """A reusable-workflow call: its result and outputs come from the called jobs."""
+        inner = [self.results[k] for k in planned.needs if k in self.results]
+        result = (
+            "failure"
+            if any(r.result == "failure" for r in inner)
+            else "cancelled"
+            if any(r.result == "cancelled" for r in inner)
+            else "success"
+        )
+        outputs: dict[str, str] = {}
+        called = next(
+            (self.plan.jobs[k].workflow for k in planned.needs if k in self.plan.jobs), None
+        )
+        if called is not None and called.call_outputs:
+            jobs_context = {
+                k.rsplit("/", 1)[-1]: {"result": r.result, "outputs": r.outputs}
+                for k, r in self.results.items()
+                if k.startswith(planned.key + "/")
+            }
+            for name, spec in called.call_outputs.items():
+                value = spec.get("value") if isinstance(spec, dict) else spec
+                try:
+                    outputs[name] = expressions.interpolate(
+                        str(value or ""),
+                        {"jobs": jobs_context, "github": {}, "vars": {}, "inputs": planned.inputs},
+                    )
+                except expressions.ExpressionError:
+                    outputs[name] = ""
+        seconds = sum(r.seconds for r in inner)
+        return self._record(planned.key, planned.name, JobOutcome(result, outputs, "", seconds))
+
+    def _run_legs(
+        self, planned: PlannedJob, legs: list[dict[str, Any]], needs: dict[str, Any]
+    ) -> JobOutcome:
+        strategy = planned.job.strategy
+        fail_fast = True
+        max_parallel = len(legs) or 1
+        if strategy is not None:
+            fail_fast = strategy.fail_fast is True or strategy.fail_fast == "true"
+            if isinstance(strategy.max_parallel, int) and strategy.max_parallel > 0:
+                max_parallel = strategy.max_parallel
+        if not legs:
+            return self._record(
+                planned.key, planned.name, JobOutcome("skipped", reason="no matrix legs")
+            )
+        single = len(legs) == 1 and not legs[0]
+        limiter = threading.Semaphore(max_parallel)
+        failed = threading.Event()
+        outcomes: list[JobOutcome | None] = [None] * len(legs)
+        runs: list[JobRun | None] = [None] * len(legs)
+
+        def run_leg(index: int) -> None:
+            with limiter, self.slots:
+                display = planned.key if single else leg_display_name(planned.key, legs[index])
+                name = planned.name if single else leg_display_name(planned.name, legs[index])
+                if self.state.cancelled.is_set() or (fail_fast and failed.is_set()):
+                    outcomes[index] = self._record(
+                        display,
+                        name,
+                        JobOutcome(
+                            "cancelled", reason="fail-fast" if failed.is_set() else "cancelled"
+                        ),
+                    )
+                    return
+                self.state.reporter.job_started(display, name)
+                job_run = JobRun(self.state, planned, legs[index], index, len(legs), display, needs)
+                runs[index] = job_run
+                outcome = job_run.run()
+                outcomes[index] = self._record(display, name, outcome)
+                if outcome.result == "failure" and not self._continue_on_error(job_run):
+                    failed.set()
+                    if fail_fast:
+                        for other in runs:
+                            if other is not None and other is not job_run:
+                                other.groups.cancel()
+
+        threads = [
+            threading.Thread(target=run_leg, args=(i,), name=f"leg-{i}") for i in range(len(legs))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        final = [o for o in outcomes if o is not None]
+        return self._combine(planned, final, runs)
+
+    def _continue_on_error(self, job_run: JobRun) -> bool:
+        value = job_run.job.continue_on_error
+        if isinstance(value, bool):
+            return value
+        try:
+            return bool(job_run.evaluate(value))
+        except expressions.ExpressionError:
+            return False
+
+    def _combine(
+        self, planned: PlannedJob, outcomes: list[JobOutcome], runs: list[JobRun | None]
+    ) -> JobOutcome:
+        results = [o.result for o in outcomes]
+        tolerated = all(
+            run is not None and self._continue_on_error(run)
+            for run, o in zip(runs, outcomes, strict=False)
+            if o.result == "failure"
+        )
+        if "failure" in results and not tolerated:
+            result = "failure"
+        elif "cancelled" in results:
+            result = "cancelled"
+        elif all(r == "skipped" for r in results):
+            result = "skipped"
+        else:
+            result = "success"
+        outputs: dict[str, str] = {}
+        for outcome in outcomes:
+            outputs.update({k: v for k, v in outcome.outputs.items() if v != ""})
+        return JobOutcome(result, outputs, seconds=max((o.seconds for o in outcomes), default=0.0))

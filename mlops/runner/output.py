@@ -1,0 +1,160 @@
+"""What a run prints: live lines prefixed with the job, or JSON events (``--json``).
+
+Human output goes to stderr (colour only on a terminal and never with NO_COLOR); JSON
+events go to stdout, one object per line. Every line passes through the masker first and
+is also appended to the job's log in the run record.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+from mlops.runner.masking import Masker
+
+SYMBOLS = {"success": "✓", "failure": "✗", "cancelled": "⊘", "skipped": "-"}
+COLOURS = {"success": "green", "failure": "red", "cancelled": "yellow", "skipped": "bright_black"}
+
+
+class Reporter:
+    def __init__(
+        self, masker: Masker, *, as_json: bool, logs_dir: Path | None, stream: TextIO | None = None
+    ) -> None:
+        self.masker = masker
+        self.as_json = as_json
+        self.logs_dir = logs_dir
+        self.stream = stream or sys.stderr
+        self.colour = not as_json and self.stream.isatty() and "NO_COLOR" not in os.environ
+        self._lock = threading.Lock()
+        self._logs: dict[str, TextIO] = {}
+        self._depth: dict[str, int] = {}
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def _style(self, text: str, **style: Any) -> str:
+        return click.style(text, **style) if self.colour else text
+
+    def _emit(self, job: str | None, text: str, event: dict[str, Any]) -> None:
+        text = self.masker(text)
+        with self._lock:
+            if job is not None and self.logs_dir is not None:
+                log = self._logs.get(job)
+                if log is None:
+                    name = job.replace("/", "__").replace(":", "_") + ".log"
+                    log = self._logs[job] = (self.logs_dir / name).open("a", encoding="utf-8")
+                log.write(text + "\n")
+            if self.as_json:
+                event = {"time": round(time.time(), 3), **event}
+                for key in ("line", "message", "name", "step"):
+                    if isinstance(event.get(key), str):
+                        event[key] = self.masker(event[key])
+                sys.stdout.write(json.dumps(event) + "\n")
+                sys.stdout.flush()
+            else:
+                prefix = self._style(f"[{job}]", fg="cyan") + " " if job else ""
+                self.stream.write(prefix + text + "\n")
+                self.stream.flush()
+
+    def close(self) -> None:
+        with self._lock:
+            for log in self._logs.values():
+                log.close()
+            self._logs.clear()
+
+    # -- events ------------------------------------------------------------------------------
+
+    def info(self, text: str) -> None:
+        self._emit(None, text, {"event": "info", "message": text})
+
+    def job_started(self, job: str, name: str) -> None:
+        self._emit(
+            job,
+            self._style(f"▶ job {name}", bold=True),
+            {"event": "job_started", "job": job, "name": name},
+        )
+
+    def job_finished(self, job: str, result: str, seconds: float, reason: str = "") -> None:
+        why = f" ({reason})" if reason else ""
+        text = self._style(
+            f"{SYMBOLS[result]} job {result}{why} in {seconds:.2f}s", fg=COLOURS[result], bold=True
+        )
+        self._emit(
+            job,
+            text,
+            {
+                "event": "job_finished",
+                "job": job,
+                "result": result,
+                "seconds": round(seconds, 3),
+                "reason": reason,
+            },
+        )
+
+    def step_started(self, job: str, step: str) -> None:
+        self._depth[job] = 0
+        self._emit(
+            job,
+            self._style(f"▶ {step}", bold=True),
+            {"event": "step_started", "job": job, "step": step},
+        )
+
+    def step_finished(
+        self, job: str, step: str, result: str, seconds: float, detail: str = ""
+    ) -> None:
+        extra = f" - {detail}" if detail else ""
+        text = self._style(f"{SYMBOLS[result]} {step} ({seconds:.2f}s){extra}", fg=COLOURS[result])
+        self._emit(
+            job,
+            text,
+            {
+                "event": "step_finished",
+                "job": job,
+                "step": step,
+                "result": result,
+                "seconds": round(seconds, 3),
+                "detail": detail,
+            },
+        )
+
+    def line(self, job: str, text: str) -> None:
+        indent = "  " * (1 + self._depth.get(job, 0))
+        self._emit(job, indent + text, {"event": "output", "job": job, "line": text})
+
+    def group(self, job: str, title: str) -> None:
+        self._emit(
+            job,
+            "  " + self._style(f"▸ {title}", bold=True),
+            {"event": "group", "job": job, "name": title},
+        )
+        self._depth[job] = self._depth.get(job, 0) + 1
+
+    def end_group(self, job: str) -> None:
+        self._depth[job] = max(0, self._depth.get(job, 0) - 1)
+
+    def annotation(self, job: str, level: str, message: str, properties: dict[str, str]) -> None:
+        where = ""
+        if "file" in properties:
+            where = properties["file"]
+            if "line" in properties:
+                where += f":{properties['line']}"
+                if "col" in properties:
+                    where += f":{properties['col']}"
+            where += ": "
+        title = f"{properties['title']}: " if properties.get("title") else ""
+        colour = {"error": "red", "warning": "yellow"}.get(level, "blue")
+        self._emit(
+            job,
+            "  " + self._style(f"{level}: {where}{title}{message}", fg=colour),
+            {"event": "annotation", "job": job, "level": level, "message": message, **properties},
+        )
+
+    def raw(self, text: str) -> None:
+        """Unprefixed text for the end-of-run summary (stderr, or an info event)."""
+        self._emit(None, text, {"event": "summary", "message": text})

@@ -1,0 +1,66 @@
+"""The run record: a directory per run under the user's cache (never in the repository).
+
+~/.cache/mlops/runs/<run id>/
+    run.json            event, options, job results
+    event.json          the event payload the steps saw (GITHUB_EVENT_PATH)
+    logs/<job>.log      each job's output, secrets masked
+    summaries/<job>.md  step summaries ($GITHUB_STEP_SUMMARY)
+    artifacts/<name>/   upload-artifact
+    comments/<n>.md     what `cml comment create|update` would post
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+
+def cache_root() -> Path:
+    """$MLOPS_CACHE_DIR, else $XDG_CACHE_HOME/mlops, else ~/.cache/mlops."""
+    if os.environ.get("MLOPS_CACHE_DIR"):
+        return Path(os.environ["MLOPS_CACHE_DIR"])
+    if os.environ.get("XDG_CACHE_HOME"):
+        return Path(os.environ["XDG_CACHE_HOME"]) / "mlops"
+    return Path.home() / ".cache" / "mlops"
+
+
+class RunRecord:
+    def __init__(self, root: Path | None = None) -> None:
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        self.run_id = str(int(time.time() * 1000) % 10**10)
+        self.base = root or cache_root()
+        self.path = self.base / "runs" / f"{stamp}-{uuid.uuid4().hex[:6]}"
+        self.logs = self.path / "logs"
+        self.summaries_dir = self.path / "summaries"
+        self.artifacts = self.path / "artifacts"
+        self.comments_dir = self.path / "comments"
+        for directory in (self.logs, self.summaries_dir, self.artifacts, self.comments_dir):
+            directory.mkdir(parents=True, exist_ok=True)
+        self.tool_cache = self.base / "tool-cache"
+        self.tool_cache.mkdir(parents=True, exist_ok=True)
+        self.action_cache = self.base / "actions-cache"
+        self.event_path = self.path / "event.json"
+        self.summaries: dict[str, list[str]] = {}
+        self._lock = threading.Lock()
+
+    def write_event(self, payload: dict[str, Any]) -> None:
+        self.event_path.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+
+    def add_summary(self, job: str, text: str) -> None:
+        with self._lock:
+            self.summaries.setdefault(job, []).append(text)
+            name = job.replace("/", "__").replace(" ", "_") + ".md"
+            with (self.summaries_dir / name).open("a", encoding="utf-8") as stream:
+                stream.write(text if text.endswith("\n") else text + "\n")
+
+    def comment_files(self) -> list[Path]:
+        """What `cml comment create|update` wrote, oldest first."""
+        return sorted(self.comments_dir.glob("*.md"), key=lambda p: int(p.stem))
+
+    def write_summary(self, data: dict[str, Any]) -> None:
+        (self.path / "run.json").write_text(json.dumps(data, indent=2), encoding="utf-8")

@@ -1,0 +1,181 @@
+"""``mlops run`` without ``-l/-g/-n``: execute the plan on the host and report.
+
+Reads secrets, variables and env from flags and dotenv files, masks every secret, runs the
+engine, then prints a table of jobs (result, duration), the step summaries and the CML
+comments, and the run record's path. Ctrl-C cancels the run and kills every step process.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from pathlib import Path
+
+from mlops.errors import EXIT_FAILED, EXIT_OK, UsageError
+from mlops.runner.engine import Engine, JobRecord, RunOptions, RunState
+from mlops.runner.masking import Masker
+from mlops.runner.output import SYMBOLS, Reporter
+from mlops.runner.record import RunRecord
+from mlops.workflow.plan import Plan
+from mlops.workflow.repository import Repository
+
+
+def read_dotenv(path: str, flag: str) -> dict[str, str]:
+    """KEY=VALUE lines (``export`` and quotes allowed, ``#`` comments) from a dotenv file."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as error:
+        raise UsageError(f"{flag} {path}: {error.strerror or error}") from None
+    values: dict[str, str] = {}
+    index = 0
+    while index < len(lines):
+        line = lines[index].strip()
+        index += 1
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[7:].lstrip()
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"{path}:{index}:1: expected KEY=VALUE")
+        value = value.strip()
+        if value[:1] in ("'", '"'):
+            quote = value[0]
+            body = value[1:]
+            while not body.endswith(quote) and index < len(lines):  # multi-line quoted value
+                body += "\n" + lines[index]
+                index += 1
+            if not body.endswith(quote):
+                raise UsageError(f"{path}:{index}:1: unterminated quoted value for {key.strip()}")
+            value = body[:-1]
+            if quote == '"':
+                value = value.replace("\\n", "\n")
+        values[key.strip()] = value
+    return values
+
+
+def pairs(values: tuple[str, ...], flag: str, *, from_env: bool = False) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not name:
+            raise UsageError(f"{flag} expects NAME=VALUE, got {item!r}")
+        if not sep:
+            if not from_env:
+                raise UsageError(f"{flag} expects NAME=VALUE, got {item!r}")
+            if name not in os.environ:
+                raise UsageError(f"{flag} {name}: no such variable in the environment")
+            value = os.environ[name]
+        result[name] = value
+    return result
+
+
+def parse_local_repositories(values: tuple[str, ...]) -> dict[str, Path]:
+    mapping = {}
+    for item in values:
+        action, sep, path = item.partition("=")
+        if not sep or "@" not in action or "/" not in action:
+            raise UsageError(f"--local-repository expects OWNER/REPO@REF=PATH, got {item!r}")
+        directory = Path(path).expanduser().resolve()
+        if not directory.is_dir():
+            raise UsageError(f"--local-repository {item}: {directory} is not a directory")
+        mapping[action] = directory
+    return mapping
+
+
+def execute(plan: Plan, repo: Repository, options: RunOptions) -> int:
+    masker = Masker(list(options.secrets.values()))
+    record = RunRecord()
+    record.write_event(plan.event.payload)
+    reporter = Reporter(masker, as_json=options.as_json, logs_dir=record.logs)
+    state = RunState(plan, repo, options, record, reporter, masker)
+    engine = Engine(state)
+    interrupted = threading.Event()
+
+    def on_interrupt(signum: int, frame: object) -> None:
+        if interrupted.is_set():
+            return
+        interrupted.set()
+        reporter.info("Interrupted: cancelling the run (killing every step's processes)")
+        state.cancel()
+
+    previous = signal.signal(signal.SIGINT, on_interrupt)
+    previous_term = signal.signal(signal.SIGTERM, on_interrupt)
+    started = time.monotonic()
+    try:
+        records = engine.run()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        signal.signal(signal.SIGTERM, previous_term)
+        import shutil
+
+        shutil.rmtree(state.work_root, ignore_errors=True)
+    _finish(reporter, record, masker, records, time.monotonic() - started, plan)
+    reporter.close()
+    if interrupted.is_set():
+        return 130
+    failed = any(r.result in ("failure", "cancelled") for r in records)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _finish(
+    reporter: Reporter,
+    record: RunRecord,
+    masker: Masker,
+    records: list[JobRecord],
+    seconds: float,
+    plan: Plan,
+) -> None:
+    for comment in record.comment_files():  # saved by another process: mask them now
+        comment.write_text(masker(comment.read_text(encoding="utf-8")), encoding="utf-8")
+    record.write_summary(
+        {
+            "event": plan.event.name,
+            "ref": plan.event.ref,
+            "sha": plan.event.sha,
+            "seconds": round(seconds, 3),
+            "jobs": [
+                {
+                    "job": r.key,
+                    "name": r.name,
+                    "result": r.result,
+                    "seconds": round(r.seconds, 3),
+                    "reason": r.reason,
+                }
+                for r in records
+            ],
+            "not_triggered": plan.not_triggered,
+        }
+    )
+    if not records:
+        reporter.raw(
+            "No job ran: no workflow is triggered by this event "
+            + (
+                "(" + "; ".join(f"{k}: {v}" for k, v in plan.not_triggered.items()) + ")"
+                if plan.not_triggered
+                else ""
+            )
+        )
+    else:
+        width = max(len(r.key) for r in records)
+        reporter.raw("")
+        reporter.raw(f"{'Job'.ljust(width)}  Result     Duration")
+        for r in records:
+            why = f"  ({r.reason})" if r.reason else ""
+            reporter.raw(
+                f"{r.key.ljust(width)}  {SYMBOLS[r.result]} {r.result.ljust(9)}"
+                f"{r.seconds:7.2f}s{why}"
+            )
+    for job, parts in record.summaries.items():
+        reporter.raw("")
+        reporter.raw(f"── Step summary: {job} ──")
+        for part in parts:
+            reporter.raw(part.rstrip("\n"))
+    for comment in record.comment_files():
+        reporter.raw("")
+        reporter.raw(f"── CML comment ({comment}) ──")
+        reporter.raw(comment.read_text(encoding="utf-8").rstrip("\n"))
+    reporter.raw("")
+    reporter.raw(f"Run record: {record.path}")

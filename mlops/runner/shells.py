@@ -1,0 +1,39 @@
+"""GitHub's command templates for ``shell:`` (spec/github-actions.md §6.8)."""
+
+from __future__ import annotations
+
+import shlex
+import shutil
+
+TEMPLATES: dict[str, tuple[list[str], str]] = {
+    "bash": (["bash", "--noprofile", "--norc", "-eo", "pipefail", "{0}"], ".sh"),
+    "sh": (["sh", "-e", "{0}"], ".sh"),
+    "python": (["python", "{0}"], ".py"),
+    "pwsh": (["pwsh", "-command", ". '{0}'"], ".ps1"),
+    "powershell": (["powershell", "-command", ". '{0}'"], ".ps1"),
+}
+
+
+class ShellError(ValueError):
+    pass
+
+
+def command_for(shell: str | None, script_path: str, path_env: str) -> list[str]:
+    """The argv that runs ``script_path`` with ``shell`` (None: GitHub's default)."""
+    if not shell:
+        if shutil.which("bash", path=path_env):
+            return ["bash", "-e", script_path]
+        return ["sh", "-e", script_path]
+    if shell in TEMPLATES:
+        return [part.replace("{0}", script_path) for part in TEMPLATES[shell][0]]
+    if "{0}" not in shell:
+        raise ShellError(
+            f"shell {shell!r} is not one of {', '.join(TEMPLATES)} and has no {{0}} placeholder"
+        )
+    return [part.replace("{0}", script_path) for part in shlex.split(shell)]
+
+
+def suffix_for(shell: str | None) -> str:
+    if shell in TEMPLATES:
+        return TEMPLATES[shell][1]
+    return ".sh"
