@@ -1,0 +1,278 @@
+"""Actions: the built-in local versions, local composite and node actions, mapped remotes."""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.runner.conftest import Repo
+
+
+def test_checkout_copies_history_per_fetch_depth(repo: Repo) -> None:
+    repo.write("a.txt", "1\n")
+    repo.commit("second")
+    repo.workflow("""\
+        on: push
+        jobs:
+          shallow:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - run: echo "commits=$(git rev-list --count HEAD) shallow=$(git rev-parse --is-shallow-repository)"
+          full:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+                with:
+                  fetch-depth: 0
+              - run: |
+                  echo "full-commits=$(git rev-list --count HEAD) $(ls a.txt)"
+                  git rev-parse --verify --quiet origin/main > /dev/null && echo has-origin-main
+    """)
+    repo.commit("workflow")
+    run = repo.run("push")
+    assert run.returncode == 0, run.stderr
+    assert "commits=1 shallow=true" in run.stderr
+    assert "full-commits=3 a.txt" in run.stderr
+    assert "has-origin-main" in run.stderr
+
+
+def test_setup_python_uses_a_local_interpreter_or_says_which_exist(repo: Repo) -> None:
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    repo.workflow(f"""\
+        on: push
+        jobs:
+          ok:
+            runs-on: ubuntu-latest
+            steps:
+              - id: py
+                uses: actions/setup-python@v5
+                with:
+                  python-version: "{version}"
+              - run: python -c "import sys; print('running', sys.version_info[:2])"
+              - run: echo "reported ${{{{ steps.py.outputs.python-version }}}}"
+          missing:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/setup-python@v5
+                with:
+                  python-version: "2.6"
+    """)
+    run = repo.run("push")
+    assert run.returncode == 1
+    major, minor = version.split(".")
+    assert f"running ({major}, {minor})" in run.stderr
+    assert f"reported {version}." in run.stderr
+    assert "Python 2.6 is not installed on this machine (available:" in run.stderr
+    assert version in run.stderr.split("available:")[1]
+
+
+def test_cache_saves_then_restores_across_runs(repo: Repo) -> None:
+    repo.workflow("""\
+        on: push
+        jobs:
+          cached:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - id: cache
+                uses: actions/cache@v4
+                with:
+                  path: build-cache
+                  key: deps-${{ hashFiles('README.md') }}
+                  restore-keys: deps-
+              - run: |
+                  echo "hit=${{ steps.cache.outputs.cache-hit }}"
+                  mkdir -p build-cache && test -f build-cache/item && echo "restored $(cat build-cache/item)" || echo computed > build-cache/item
+    """)
+    first = repo.run("push")
+    assert first.returncode == 0, first.stderr
+    assert "hit=false" in first.stderr and "cache: saved 1 path(s)" in first.stderr
+    second = repo.run("push")
+    assert "hit=true" in second.stderr and "restored computed" in second.stderr
+    repo.write("README.md", "changed\n")  # new key: falls back to the restore-keys prefix
+    third = repo.run("push")
+    assert "hit=false" in third.stderr and "restored computed" in third.stderr
+
+
+def test_artifacts_pass_between_jobs_and_stay_in_the_record(repo: Repo) -> None:
+    repo.workflow("""\
+        on: push
+        jobs:
+          make:
+            runs-on: ubuntu-latest
+            steps:
+              - run: mkdir -p out/sub && echo model > out/model.txt && echo x > out/sub/x.txt
+              - uses: actions/upload-artifact@v4
+                with:
+                  name: model
+                  path: out/
+          use:
+            needs: make
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/download-artifact@v4
+                with:
+                  name: model
+                  path: got
+              - run: cat got/model.txt got/sub/x.txt
+    """)
+    run = repo.run("push")
+    assert run.returncode == 0, run.stderr
+    assert "[use]   model" in run.stderr
+    assert (run.record / "artifacts" / "model" / "model.txt").read_text() == "model\n"
+
+
+def test_cml_comment_is_saved_updated_in_place_and_printed(repo: Repo) -> None:
+    repo.workflow("""\
+        on: pull_request
+        jobs:
+          report:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: iterative/setup-cml@v2
+              - run: |
+                  echo "# First report" > report.md
+                  cml comment update --watermark-title="model report" report.md
+                  echo "# Second report" > report.md
+                  cml comment update --watermark-title="model report" report.md
+                  echo "# Other" > other.md
+                  cml comment create other.md
+    """)
+    run = repo.run("pull_request")
+    assert run.returncode == 0, run.stderr
+    comments = sorted((run.record / "comments").glob("*.md"))
+    assert len(comments) == 2
+    assert comments[0].read_text().startswith("# Second report")
+    assert "CML watermark model report" in comments[0].read_text()
+    assert "── CML comment" in run.stderr and "# Second report" in run.stderr
+
+
+def test_remote_action_needs_a_local_repository(repo: Repo, tmp_path: Path) -> None:
+    repo.workflow("""\
+        on: push
+        jobs:
+          remote:
+            runs-on: ubuntu-latest
+            steps:
+              - id: hi
+                uses: acme/hello-action@v1
+                with:
+                  who: mapped
+              - run: echo "said ${{ steps.hi.outputs.said }}"
+    """)
+    run = repo.run("push")
+    assert run.returncode == 1
+    assert "acme/hello-action@v1 is not built into mlops" in run.stderr
+    assert "--local-repository acme/hello-action@v1=PATH" in run.stderr
+    action = tmp_path / "hello-action"
+    action.mkdir()
+    (action / "action.yml").write_text(
+        "name: hello\ninputs:\n  who: {required: true}\noutputs:\n  said:\n"
+        "    value: ${{ steps.s.outputs.said }}\nruns:\n  using: composite\n  steps:\n"
+        "    - id: s\n      shell: bash\n      run: echo \"said=hi ${{ inputs.who }}\" >> \"$GITHUB_OUTPUT\"\n"
+    )
+    mapped = repo.run("push", "--local-repository", f"acme/hello-action@v1={action}")
+    assert mapped.returncode == 0, mapped.stderr
+    assert "said hi mapped" in mapped.stderr
+
+
+def test_local_composite_action_nests_with_inputs_and_outputs(repo: Repo) -> None:
+    repo.write(".github/actions/inner/action.yml", """\
+        name: inner
+        inputs:
+          word: {default: inner-default}
+        outputs:
+          echoed:
+            value: ${{ steps.e.outputs.echoed }}
+        runs:
+          using: composite
+          steps:
+            - id: e
+              shell: bash
+              run: echo "echoed=${{ inputs.word }}" >> "$GITHUB_OUTPUT"
+    """)
+    repo.write(".github/actions/outer/action.yml", """\
+        name: outer
+        inputs:
+          word: {required: true}
+        outputs:
+          result:
+            value: ${{ steps.call.outputs.echoed }}
+        runs:
+          using: composite
+          steps:
+            - id: call
+              uses: ./.github/actions/inner
+              with:
+                word: ${{ inputs.word }}-via-outer
+            - shell: bash
+              run: echo "action path ends with $(basename "${{ github.action_path }}")"
+    """)
+    repo.workflow("""\
+        on: push
+        jobs:
+          composite:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - id: outer
+                uses: ./.github/actions/outer
+                with:
+                  word: hello
+              - run: echo "final=${{ steps.outer.outputs.result }}"
+    """)
+    repo.commit()
+    run = repo.run("push")
+    assert run.returncode == 0, run.stderr
+    assert "action path ends with outer" in run.stderr
+    assert "final=hello-via-outer" in run.stderr
+
+
+def test_local_node_action_with_pre_and_post(repo: Repo) -> None:
+    if shutil.which("node") is None:
+        pytest.fail("node is not installed: the node-action test needs node on PATH "
+                    "(apt-get install nodejs)")
+    repo.write("node-action/action.yml", """\
+        name: node
+        inputs:
+          greeting: {default: hi}
+        runs:
+          using: node20
+          pre: pre.js
+          main: main.js
+          post: post.js
+    """)
+    repo.write("node-action/pre.js", """\
+        const fs = require('fs');
+        fs.appendFileSync(process.env.GITHUB_STATE, 'started=yes\\n');
+        console.log('pre ran');
+    """)
+    repo.write("node-action/main.js", """\
+        const fs = require('fs');
+        console.log(`main says ${process.env.INPUT_GREETING} state=${process.env.STATE_started}`);
+        fs.appendFileSync(process.env.GITHUB_OUTPUT, 'answer=42\\n');
+    """)
+    repo.write("node-action/post.js", "console.log(`post ran state=${process.env.STATE_started}`);\n")
+    repo.workflow("""\
+        on: push
+        jobs:
+          node:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - id: n
+                uses: ./node-action
+                with:
+                  greeting: hello
+              - run: echo "answer=${{ steps.n.outputs.answer }}"
+    """)
+    repo.commit()
+    run = repo.run("push")
+    assert run.returncode == 0, run.stderr
+    order = [run.stderr.index(text) for text in
+             ("pre ran", "main says hello state=yes", "answer=42", "post ran state=yes")]
+    assert order == sorted(order)

@@ -1,0 +1,47 @@
+"""The generated project's journey: new project, a branch that changes a parameter, and
+``mlops run pull_request`` — tests and training pass, the CML comment is printed and saved,
+and the project's tree is untouched.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_mlops
+from tests.runner.conftest import GIT_ENV, Repo
+
+pytestmark = pytest.mark.slow
+
+
+def test_pull_request_journey(tmp_path: Path) -> None:
+    root = tmp_path / "demo"
+    assert run_mlops("new", str(root), "--defaults").returncode == 0
+    project = Repo(root, tmp_path / "cache")
+    project.git("checkout", "-q", "-b", "tune-c")
+    params = root / "params.yaml"
+    params.write_text(params.read_text().replace("C: 1.0", "C: 0.1"))
+    project.commit("Try C=0.1")
+    before = project.snapshot()
+
+    result = subprocess.run(
+        [sys.executable, "-m", "mlops", "run", "pull_request"],
+        cwd=root, env={**os.environ, **GIT_ENV, "MLOPS_CACHE_DIR": str(project.cache)},
+        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600, check=False,
+    )
+    assert result.returncode == 0, result.stderr[-4000:]
+    table = result.stderr.split("\nJob ")[-1].split("\n\n")[0].splitlines()[1:]
+    results = {line.split()[0]: line.split()[2] for line in table}
+    assert results == {"lint": "success", "test": "success", "train": "success",
+                       "fork-notice": "skipped", "push-data": "skipped"}
+    assert "── CML comment" in result.stderr
+    assert "train.logistic_regression.C" in result.stderr  # the changed param is named
+    record = Path(result.stderr.split("Run record: ")[-1].strip())
+    comments = sorted((record / "comments").glob("*.md"))
+    assert len(comments) == 1
+    assert "CML watermark" in comments[0].read_text()
+    assert project.snapshot() == before
