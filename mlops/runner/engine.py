@@ -8,10 +8,9 @@ are killed, and no job starts after it.
 
 from __future__ import annotations
 
-import os
+import queue
 import tempfile
 import threading
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -169,26 +168,42 @@ class Engine:
         self.plan = state.plan
         self.results: dict[str, JobOutcome] = {}
         self.records: list[JobRecord] = []
-        workers = state.options.concurrent_jobs or max(8, 4 * (os.cpu_count() or 2))
-        self.pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="job")
         self.slots = threading.Semaphore(state.options.concurrent_jobs or 10_000)
 
     def run(self) -> list[JobRecord]:
+        """Start every job whose needs have finished; wait for one to end; repeat."""
         pending = dict(self.plan.jobs)
-        running: dict[Future[JobOutcome], str] = {}
-        try:
-            while pending or running:
-                for key in [k for k, p in pending.items() if self._ready(p)]:
-                    planned = pending.pop(key)
-                    running[self.pool.submit(self._run_job, planned)] = key
-                if not running:
-                    break  # nothing can start: remaining jobs need jobs that never ran
-                done, _ = wait(list(running), return_when=FIRST_COMPLETED, timeout=0.5)
-                for future in done:
-                    key = running.pop(future)
-                    self.results[key] = future.result()
-        finally:
-            self.pool.shutdown(wait=True)
+        finished: queue.SimpleQueue[tuple[str, JobOutcome | BaseException]] = queue.SimpleQueue()
+        threads: list[threading.Thread] = []
+        running = 0
+
+        def run_one(planned: PlannedJob) -> None:
+            try:
+                finished.put((planned.key, self._run_job(planned)))
+            except BaseException as error:  # surfaced in the main thread below
+                finished.put((planned.key, error))
+
+        while pending or running:
+            for key in [k for k, p in pending.items() if self._ready(p)]:
+                thread = threading.Thread(
+                    target=run_one, args=(pending.pop(key),), name=f"job-{key}"
+                )
+                thread.start()
+                threads.append(thread)
+                running += 1
+            if not running:
+                break  # nothing can start: the remaining jobs need jobs that never ran
+            try:
+                key, outcome = finished.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            running -= 1
+            if isinstance(outcome, BaseException):
+                self.state.cancel()
+                raise outcome
+            self.results[key] = outcome
+        for thread in threads:
+            thread.join()
         return self.records
 
     def _ready(self, planned: PlannedJob) -> bool:

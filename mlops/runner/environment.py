@@ -8,7 +8,6 @@ runner's GITHUB_*/RUNNER_* variables, then the workflow's env.
 from __future__ import annotations
 
 import os
-import platform
 from collections.abc import Mapping
 
 HOST_ALLOW = (
@@ -59,7 +58,7 @@ def host_environment(source: Mapping[str, str] | None = None) -> dict[str, str]:
 
 
 def runner_arch() -> str:
-    machine = platform.machine().lower()
+    machine = os.uname().machine.lower()
     return {
         "x86_64": "X64",
         "amd64": "X64",

@@ -8,9 +8,9 @@ host cannot serve is skipped with a notice.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -79,7 +79,7 @@ class JobRun:
         self.groups = ProcessGroups()
         state.register(self.groups)
         safe = display.replace("/", "__").replace(" ", "_")
-        self.root = state.work_root / f"{safe}-{uuid.uuid4().hex[:6]}"
+        self.root = state.work_root / f"{safe}-{os.urandom(3).hex()}"
         self.workspace = self.root / "workspace"
         self.temp = self.root / "temp"
         self.workspace.mkdir(parents=True)
@@ -335,7 +335,7 @@ class JobRun:
         return merged
 
     def command_files(self) -> dict[str, Path]:
-        token = uuid.uuid4().hex[:8]
+        token = os.urandom(4).hex()
         files = {
             name: self.temp / f"{name.lower()}_{token}"
             for name in (
@@ -359,7 +359,7 @@ class JobRun:
         timeout: float,
         extra_env: dict[str, str] | None = None,
     ) -> tuple[dict[str, str], bool, str]:
-        script_file = self.temp / f"{uuid.uuid4().hex}{shells.suffix_for(shell)}"
+        script_file = self.temp / f"{os.urandom(16).hex()}{shells.suffix_for(shell)}"
         script_file.write_text(script + ("\n" if not script.endswith("\n") else ""))
         files = self.command_files()
         process_env = self.process_env({**env, **(extra_env or {})}, files)

@@ -15,7 +15,6 @@ import json
 import os
 import threading
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +33,7 @@ class RunRecord:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         self.run_id = str(int(time.time() * 1000) % 10**10)
         self.base = root or cache_root()
-        self.path = self.base / "runs" / f"{stamp}-{uuid.uuid4().hex[:6]}"
+        self.path = self.base / "runs" / f"{stamp}-{os.urandom(3).hex()}"
         self.logs = self.path / "logs"
         self.summaries_dir = self.path / "summaries"
         self.artifacts = self.path / "artifacts"

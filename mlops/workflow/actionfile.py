@@ -44,8 +44,9 @@ def load_action(directory: Path, shown: str) -> Action:
     try:
         root = parse_yaml(path.read_bytes())
     except YamlError as error:
-        raise UsageError(error.message, location=Location(str(path), error.line,
-                                                          error.column)) from None
+        raise UsageError(
+            error.message, location=Location(str(path), error.line, error.column)
+        ) from None
     if not isinstance(root, Mapping) or not isinstance(root.get("runs"), Mapping):
         raise UsageError(f"{path}: an action needs a 'runs' mapping")
     data = to_python(root)

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +47,12 @@ class Event:
     sha: str
     base_ref: str = ""
     head_ref: str = ""
-    changed_files: list[str] = field(default_factory=list)
+    # Files changed by the event, computed on first use (only path filters need them).
+    changed_files_loader: Callable[[], list[str]] = field(default=list, repr=False)
+
+    @cached_property
+    def changed_files(self) -> list[str]:
+        return self.changed_files_loader()
 
     @property
     def action(self) -> str | None:
@@ -118,8 +125,9 @@ def make_event(
             },
         )
     elif name == "push":
-        ref = f"refs/tags/{repo.tag}" if repo.tag and not repo.branch else f"refs/heads/{branch}"
-        parent = repo.resolve("HEAD~1") or "0" * 40
+        tag = None if repo.branch else repo.tag
+        ref = f"refs/tags/{tag}" if tag else f"refs/heads/{branch}"
+        parent = repo.parent_sha or "0" * 40
         default.update(
             ref=ref,
             before=parent,
@@ -142,15 +150,22 @@ def _derive(name: str, payload: dict[str, Any], repo: Repository, branch: str) -
         base_ref = str((pull.get("base") or {}).get("ref") or repo.default_branch)
         head_ref = str((pull.get("head") or {}).get("ref") or branch)
         base = repo.resolve(f"origin/{base_ref}") or repo.resolve(base_ref)
-        merge_base = repo.merge_base(base) if base else None
         ref = f"refs/pull/{number}/merge" if name == "pull_request" else f"refs/heads/{base_ref}"
         return Event(
-            name, payload, ref, repo.sha, base_ref, head_ref, repo.changed_files(merge_base)
+            name,
+            payload,
+            ref,
+            repo.sha,
+            base_ref,
+            head_ref,
+            lambda: repo.changed_files(repo.merge_base(base) if base else None),
         )
     ref = payload.get("ref")
     if not isinstance(ref, str) or not ref.startswith("refs/"):
         ref = f"refs/heads/{ref or branch}"
-    return Event(name, payload, ref, repo.sha, changed_files=repo.changed_files(None))
+    return Event(
+        name, payload, ref, repo.sha, changed_files_loader=lambda: repo.changed_files(None)
+    )
 
 
 def github_context(event: Event, repo: Repository, workflow: Workflow) -> dict[str, Any]:

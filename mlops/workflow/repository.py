@@ -1,10 +1,13 @@
 """Read-only facts about the local git repository that events and the ``github`` context need.
 
-Runs ``git`` to read (rev-parse, config, diff --name-only); never changes the repository.
+The common facts (HEAD, branch, refs, remote URL, user name) are read straight from the
+``.git`` directory, which is much faster than a ``git`` process each; anything less common
+(merge bases, diffs, packed objects) asks ``git``. Never changes the repository.
 """
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 from dataclasses import dataclass, field
@@ -26,6 +29,92 @@ def _git(root: Path, *args: str) -> str | None:
     return result.stdout.strip() if result.returncode == 0 else None
 
 
+def _config_values(path: Path) -> dict[str, str]:
+    """``section.subsection.key`` -> value from a git config file (enough for remotes/user)."""
+    values: dict[str, str] = {}
+    try:
+        lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return values
+    section = ""
+    for raw in lines:
+        line = raw.strip()
+        if not line or line[0] in "#;":
+            continue
+        if line.startswith("["):
+            header = line.strip("[]").strip()
+            name, _, sub = header.partition(" ")
+            section = name.lower() + ("." + sub.strip().strip('"') if sub else "")
+            continue
+        key, sep, value = line.partition("=")
+        if sep:
+            values[f"{section}.{key.strip().lower()}"] = value.strip().strip('"')
+    return values
+
+
+class GitDir:
+    """Direct reads of a plain ``.git`` directory; ``None`` means: ask git instead."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @cached_property
+    def packed(self) -> dict[str, str]:
+        refs: dict[str, str] = {}
+        try:
+            for line in (self.path / "packed-refs").read_text().splitlines():
+                if line and line[0] not in "#^":
+                    sha, _, name = line.partition(" ")
+                    refs[name] = sha
+        except OSError:
+            pass
+        return refs
+
+    def ref(self, name: str) -> str | None:
+        try:
+            value = (self.path / name).read_text().strip()
+        except OSError:
+            return self.packed.get(name)
+        if value.startswith("ref: "):
+            return self.ref(value[5:])
+        return value or None
+
+    def head(self) -> tuple[str | None, str | None]:
+        """(branch name or None when detached, sha or None)."""
+        try:
+            value = (self.path / "HEAD").read_text().strip()
+        except OSError:
+            return None, None
+        if value.startswith("ref: refs/heads/"):
+            branch = value[len("ref: refs/heads/") :]
+            return branch, self.ref(value[5:])
+        return None, value or None
+
+    def commit(self, sha: str) -> tuple[list[str], str] | None:
+        """(parent shas, subject) of a loose commit object; None if packed or unreadable."""
+        import zlib
+
+        try:
+            data = zlib.decompress((self.path / "objects" / sha[:2] / sha[2:]).read_bytes())
+        except (OSError, zlib.error):
+            return None
+        header, _, body = data.partition(b"\0")
+        if not header.startswith(b"commit "):
+            return None
+        head, _, message = body.decode("utf-8", errors="replace").partition("\n\n")
+        parents = [line[7:] for line in head.splitlines() if line.startswith("parent ")]
+        return parents, message.strip().splitlines()[0] if message.strip() else ""
+
+    @cached_property
+    def config(self) -> dict[str, str]:
+        home = Path.home()
+        xdg = Path(os.environ.get("XDG_CONFIG_HOME", home / ".config"))
+        merged: dict[str, str] = {}
+        for path in (xdg / "git" / "config", home / ".gitconfig", self.path / "config"):
+            merged.update(_config_values(path))
+        return merged
+
+
 @dataclass
 class Repository:
     """A git work tree (or a plain directory: then the facts are placeholders)."""
@@ -35,24 +124,43 @@ class Repository:
 
     @classmethod
     def at(cls, directory: Path) -> Repository:
+        """The repository containing ``directory`` (found by walking up to a ``.git``)."""
         directory = directory.resolve()
         if not directory.is_dir():
             raise UsageError(f"-C {directory}: no such directory")
-        top = _git(directory, "rev-parse", "--show-toplevel")
-        return cls(Path(top) if top else directory)
+        for candidate in (directory, *directory.parents):
+            if (candidate / ".git").exists():
+                return cls(candidate)
+        return cls(directory)
 
     @cached_property
     def is_git(self) -> bool:
         return (self.root / ".git").exists()
 
     @cached_property
+    def gitdir(self) -> GitDir | None:
+        """Direct reads for an ordinary repository (not a worktree or submodule link)."""
+        path = self.root / ".git"
+        return GitDir(path) if path.is_dir() and (path / "HEAD").is_file() else None
+
+    @cached_property
+    def _head(self) -> tuple[str | None, str | None]:
+        if self.gitdir is not None:
+            branch, sha = self.gitdir.head()
+            if sha or branch:
+                return branch, sha
+        if not self.is_git:
+            return None, None
+        branch = _git(self.root, "symbolic-ref", "--quiet", "--short", "HEAD")
+        return branch or None, _git(self.root, "rev-parse", "HEAD")
+
+    @cached_property
     def sha(self) -> str:
-        return (self.is_git and _git(self.root, "rev-parse", "HEAD")) or "0" * 40
+        return self._head[1] or "0" * 40
 
     @cached_property
     def branch(self) -> str | None:
-        name = self.is_git and _git(self.root, "symbolic-ref", "--quiet", "--short", "HEAD")
-        return name or None
+        return self._head[0]
 
     @cached_property
     def tag(self) -> str | None:
@@ -61,21 +169,38 @@ class Repository:
 
     @cached_property
     def default_branch(self) -> str:
-        head = self.is_git and _git(
-            self.root, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"
-        )
-        if head:
-            return head.split("/", 1)[1]
+        """origin's HEAD branch, else main or master if present, else the current branch."""
+        if self.gitdir is not None:
+            try:
+                head = (self.gitdir.path / "refs/remotes/origin/HEAD").read_text().strip()
+            except OSError:
+                head = ""
+            if head.startswith("ref: refs/remotes/origin/"):
+                return head[len("ref: refs/remotes/origin/") :]
+            has = self.gitdir.ref
+        else:
+            head = self.is_git and _git(
+                self.root, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"
+            )
+            if head:
+                return head.split("/", 1)[1]
+
+            def has(ref: str) -> str | None:
+                return self.is_git and _git(self.root, "rev-parse", "--verify", "--quiet", ref)
+
         for candidate in ("main", "master"):
-            if self.is_git and _git(
-                self.root, "rev-parse", "--verify", "--quiet", f"refs/heads/{candidate}"
-            ):
+            if has(f"refs/heads/{candidate}"):
                 return candidate
         return self.branch or "main"
 
+    def _config(self, key: str) -> str | None:
+        if self.gitdir is not None:
+            return self.gitdir.config.get(key)
+        return (self.is_git and _git(self.root, "config", "--get", key)) or None
+
     @cached_property
     def owner_and_name(self) -> tuple[str, str]:
-        url = self.is_git and _git(self.root, "config", "--get", "remote.origin.url")
+        url = self._config("remote.origin.url")
         match = _REMOTE.search(url) if url else None
         if match:
             return match.group(1), match.group(2)
@@ -88,13 +213,37 @@ class Repository:
 
     @cached_property
     def actor(self) -> str:
-        return (self.is_git and _git(self.root, "config", "user.name")) or "mlops"
+        return self._config("user.name") or "mlops"
+
+    @cached_property
+    def _head_commit(self) -> tuple[list[str], str] | None:
+        return self.gitdir.commit(self.sha) if self.gitdir is not None else None
 
     @cached_property
     def head_subject(self) -> str:
+        if self._head_commit is not None:
+            return self._head_commit[1]
         return (self.is_git and _git(self.root, "log", "-1", "--format=%s")) or ""
 
+    @cached_property
+    def parent_sha(self) -> str | None:
+        if self._head_commit is not None:
+            return self._head_commit[0][0] if self._head_commit[0] else None
+        return self.resolve("HEAD~1")
+
     def resolve(self, revision: str) -> str | None:
+        if self.gitdir is not None and "~" not in revision and "^" not in revision:
+            for ref in (
+                f"refs/remotes/{revision}",
+                f"refs/heads/{revision}",
+                f"refs/tags/{revision}",
+                revision,
+            ):
+                sha = self.gitdir.ref(ref) if ref.startswith("refs/") else None
+                if sha and len(sha) == 40:
+                    return sha
+            if revision.startswith("origin/") or "/" not in revision:
+                return None
         return _git(self.root, "rev-parse", "--verify", "--quiet", f"{revision}^{{commit}}")
 
     def merge_base(self, revision: str) -> str | None:

