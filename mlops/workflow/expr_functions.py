@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlops.workflow.expr_errors import ExpressionError
-from mlops.workflow.expr_hashfiles import hash_files
 from mlops.workflow.expr_values import (
     ValueKind,
     equals,
@@ -172,6 +171,7 @@ def _case(args: LazyArgs, env: CallEnv) -> Any:
 
 
 def _hash_files(args: LazyArgs, env: CallEnv) -> str:
+    from mlops.workflow.expr_hashfiles import hash_files  # only when used
     workspace = env.workspace
     if workspace is None:
         github = env.contexts.get("github")
