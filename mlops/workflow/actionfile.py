@@ -71,10 +71,10 @@ def load_action(directory: Path, shown: str) -> Action:
 
 def _composite_steps(path: Path, steps_node: Sequence) -> list[Step]:
     """Composite steps, checked with the workflow loader's step rules."""
-    from mlops.workflow.loader import _Checker
+    from mlops.workflow.loader_jobs import JobChecks
     from mlops.workflow.model import Job, Pos
 
-    checker = _Checker(path, str(path))
+    checker = JobChecks(path, str(path))
     job = Job(id="composite", pos=Pos(steps_node.line, steps_node.column))
     checker.steps(steps_node, job)
     errors = [d for d in checker.diagnostics if d.severity == "error"]

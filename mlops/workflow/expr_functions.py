@@ -172,6 +172,7 @@ def _case(args: LazyArgs, env: CallEnv) -> Any:
 
 def _hash_files(args: LazyArgs, env: CallEnv) -> str:
     from mlops.workflow.expr_hashfiles import hash_files  # only when used
+
     workspace = env.workspace
     if workspace is None:
         github = env.contexts.get("github")
