@@ -313,6 +313,10 @@ from mlops.report.command import report_command  # noqa: E402
 
 cli.add_command(report_command)
 
+from mlops.lint.command import lint_command  # noqa: E402
+
+cli.add_command(lint_command)
+
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: one line on stderr and an exit code for every user error."""

@@ -1,0 +1,147 @@
+"""Which files ``mlops lint`` reads: workflows, action.yml, dvc.yaml, params.yaml, Dockerfiles.
+
+With no PATH: the repository around the current directory. A directory PATH: the same files
+under it. A file PATH: that file, its kind known from its name (any other ``*.yml``/``*.yaml``
+is read as a workflow). In a git repository, ``git ls-files`` lists the candidates, so ignored
+files (virtualenvs, data) are left out; elsewhere the tree is walked, skipping hidden and
+dependency directories.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+from mlops.errors import UsageError
+
+_SKIP_DIRS = {
+    ".git",
+    ".dvc",
+    ".hg",
+    ".tox",
+    ".nox",
+    ".venv",
+    "venv",
+    "node_modules",
+    "__pycache__",
+    "site-packages",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+}
+
+
+def kind_of(path: Path, *, explicit: bool) -> str | None:
+    """workflow | action | dvc | params | dockerfile, or None for a file lint does not read."""
+    name = path.name
+    lower = name.lower()
+    parts = path.parts
+    if name in ("action.yml", "action.yaml"):
+        return "action"
+    if name == "dvc.yaml":
+        return "dvc"
+    if name == "params.yaml":
+        return "params"
+    if name.startswith(("Dockerfile", "Containerfile")) or lower.endswith(".dockerfile"):
+        return "dockerfile"
+    if lower.endswith((".yml", ".yaml")):
+        if len(parts) >= 3 and parts[-2] == "workflows" and parts[-3] == ".github":
+            return "workflow"
+        if explicit:
+            return "workflow"
+    return None
+
+
+def repository_root(start: Path) -> Path:
+    """The nearest directory with a ``.git``; else ``start``."""
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return start
+
+
+def _git_files(directory: Path) -> list[Path] | None:
+    try:
+        completed = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=directory,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if completed.returncode != 0:
+        return None
+    names = completed.stdout.decode("utf-8", errors="surrogateescape").split("\0")
+    return [directory / name for name in names if name]
+
+
+def _walk(directory: Path) -> list[Path]:
+    found: list[Path] = []
+    for current, dirs, files in os.walk(directory):
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if d not in _SKIP_DIRS
+            and (not d.startswith(".") or d == ".github")
+            and not (Path(current) / d / "pyvenv.cfg").exists()
+        )
+        found.extend(Path(current) / f for f in files)
+    return found
+
+
+def files_in(directory: Path) -> list[tuple[Path, str]]:
+    """(file, kind) for every lintable file under ``directory``."""
+    # The workflows directory of `directory` itself, or the one `directory` is part of.
+    own_workflows = {directory / ".github" / "workflows"}
+    if directory.name == ".github":
+        own_workflows.add(directory / "workflows")
+    if directory.name == "workflows" and directory.parent.name == ".github":
+        own_workflows.add(directory)
+    candidates = _git_files(directory)
+    if candidates is None:
+        candidates = _walk(directory)
+    result: list[tuple[Path, str]] = []
+    for path in candidates:
+        kind = kind_of(path, explicit=False)
+        if kind is None:
+            continue
+        if kind == "workflow" and path.parent not in own_workflows:
+            continue  # not workflows of nested copies (test data, vendored repositories)
+        if not path.is_file():
+            continue  # listed by git but deleted
+        result.append((path, kind))
+    return sorted(result)
+
+
+def collect(paths: list[str], cwd: Path) -> tuple[Path, list[tuple[Path, str]]]:
+    """The root the tools run in, and (file, kind) for everything to lint, without repeats."""
+    if not paths:
+        root = repository_root(cwd)
+        return root, files_in(root)
+    seen: set[Path] = set()
+    result: list[tuple[Path, str]] = []
+    for given in paths:
+        path = Path(given)
+        if not path.is_absolute():
+            path = cwd / path
+        if path.is_dir():
+            found = files_in(path)
+        elif path.is_file():
+            kind = kind_of(path, explicit=True)
+            if kind is None:
+                raise UsageError(
+                    f"{given}: not a file mlops lint reads (workflows and other *.yml, "
+                    "action.yml, dvc.yaml, params.yaml, Dockerfile*)"
+                )
+            found = [(path, kind)]
+        else:
+            raise UsageError(f"{given}: no such file or directory")
+        for file, kind in found:
+            key = file.resolve()
+            if key not in seen:
+                seen.add(key)
+                result.append((file, kind))
+    return cwd, result
