@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -93,9 +93,10 @@ def build_report(
         base = resolve_base(root, base_spec, env)
         head = head_revision(root, env)
         config = load_config(root)
+        if base.label == head.label:  # e.g. on main, compared with main: tell them apart
+            base = replace(base, label=f"{base.label}@{base.short}")
+            head = replace(head, label=f"{head.label} (workspace)")
         labels = {"base": base.label, "head": head.label}
-        if labels["base"] == labels["head"]:
-            labels = {"base": f"{base.label}@{base.short}", "head": f"{head.label} (workspace)"}
         data = collect(repo, base.sha or "", labels, want_plots=plots, repro_log=log_text)
         dirty = is_dirty(root)
     finally:
@@ -105,7 +106,9 @@ def build_report(
     base_has_metrics = any(values for values in data.metrics_base.values())
     result = verdict(metric_rows, base_has_metrics)
     head_has_metrics = any(values for values in data.metrics_head.values())
-    if metric_rows and not head_has_metrics:
+    if data.head_unreadable:
+        result.word = "unreadable"
+    elif metric_rows and not head_has_metrics:
         result.word = "no-metrics"
     report = Report(
         base=base,

@@ -78,6 +78,7 @@ class Collected:
     stages: list[StageRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    head_unreadable: bool = False  # DVC could not read this revision's metrics at all
 
 
 @contextlib.contextmanager
@@ -175,6 +176,7 @@ def collect(
     out.metrics_head, missing_head = _split_results(
         metrics, WORKSPACE, "metrics", labels["head"], out.warnings
     )
+    out.head_unreadable = (metrics.get(WORKSPACE) or {}).get("error") is not None
     if missing_base:
         out.notes.append(
             f"no metrics at {labels['base']}: "

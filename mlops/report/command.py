@@ -112,7 +112,7 @@ def report_command(
         out_path.write_text(text, encoding="utf-8")
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary and fmt == "md":
-        with open(summary, "a", encoding="utf-8") as handle:
+        with Path(summary).open("a", encoding="utf-8") as handle:
             handle.write(without_images(markdown) + "\n")
 
     verdict = report.verdict

@@ -178,7 +178,7 @@ def _ordered_union(first: dict[str, Any], second: dict[str, Any]) -> list[str]:
 
 @dataclass
 class Verdict:
-    word: str  # improved | regressed | unchanged | no-baseline | no-metrics
+    word: str  # improved | regressed | unchanged | no-baseline | no-metrics | unreadable
     counts: dict[str, int] = field(default_factory=dict)
     total: int = 0
 
@@ -190,6 +190,7 @@ class Verdict:
             "unchanged": "➖",
             "no-baseline": "🆕",
             "no-metrics": "ℹ️",
+            "unreadable": "❗",
         }[self.word]
 
 
@@ -212,8 +213,9 @@ def verdict(rows: list[MetricRow], base_has_metrics: bool) -> Verdict:
     return Verdict(word, counts, total)
 
 
-def display(value: Any) -> str:
-    """A value as the report shows it: numbers compact, text as is, containers as JSON."""
+def display(value: Any, exact: bool = False) -> str:
+    """A value as the report shows it: numbers compact (``exact``: as written, for
+    params), text as is, containers as JSON."""
     if value is MISSING:
         return "—"
     if value is None:
@@ -223,7 +225,7 @@ def display(value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return format_number(value)
+        return repr(value) if exact and math.isfinite(value) else format_number(value)
     if isinstance(value, str):
         return value
     try:

@@ -41,7 +41,8 @@ def budget(image_count: int) -> int:
 
 
 def cell(value: Any, code: bool = False) -> str:
-    text = " ".join(display(value).split())
+    """A table cell; ``code``: exact values in backticks (params)."""
+    text = " ".join(display(value, exact=code).split())
     if len(text) > MAX_CELL:
         text = text[: MAX_CELL - 1] + "…"
     text = text.replace("|", "\\|")
@@ -64,18 +65,30 @@ def marker(report: Report) -> str:
 
 
 def render(report: Report, limit: int | None = None) -> str:
-    """The whole report; tables shrink (with a note) until it fits in ``limit``."""
+    """The whole report; tables lose rows (with a note) until it fits in ``limit``.
+
+    Tables give way in order: all params, changed params, metrics, stages; each keeps as
+    many rows as fit (found by bisection), so the report uses the room it has.
+    """
     limit = budget(report.image_count()) if limit is None else limit
     rows: dict[str, int | None] = dict.fromkeys(TABLES)
     text = _render(report, rows)
-    for _ in range(64):
+    for name in TABLES:
         if len(text) <= limit:
             return text
-        sizes = {name: _table_size(report, name, rows[name]) for name in TABLES}
-        name = max(TABLES, key=lambda n: sizes[n] if n == "all_params" else sizes[n] // 2)
-        if sizes[name] == 0:
-            break
-        rows[name] = sizes[name] // 2
+        low, high = 0, _table_size(report, name)
+        rows[name] = 0
+        text = _render(report, rows)
+        if len(text) > limit:
+            continue  # too long even without this table's rows: shrink the next one too
+        while low < high:
+            middle = (low + high + 1) // 2
+            rows[name] = middle
+            if len(_render(report, rows)) <= limit:
+                low = middle
+            else:
+                high = middle - 1
+        rows[name] = low
         text = _render(report, rows)
     if len(text) <= limit:
         return text
@@ -93,14 +106,13 @@ def _hard_cut(text: str, limit: int) -> str:
     return keep + "\n" + "\n</details>" * max(0, opened) + note
 
 
-def _table_size(report: Report, name: str, current: int | None) -> int:
-    full = {
+def _table_size(report: Report, name: str) -> int:
+    return {
         "all_params": len(report.params),
         "params": sum(1 for p in report.params if p.changed),
         "metrics": len(report.metrics),
         "stages": len(report.stages),
     }[name]
-    return full if current is None else current
 
 
 def _truncated(items: list[Any], limit: int | None) -> tuple[list[Any], str]:
@@ -132,6 +144,8 @@ def _count_phrase(report: Report) -> str:
     verdict = report.verdict
     counts, total = verdict.counts, verdict.total
     noun = "metric" if total == 1 else "metrics"
+    if verdict.word == "unreadable":
+        return f"DVC could not read the metrics of `{report.head.label}` (see below)"
     if verdict.word == "no-metrics":
         if counts.get("removed"):
             return f"this revision has no metrics; {counts['removed']} removed since the base"
@@ -162,7 +176,7 @@ def _pipeline_phrase(report: Report) -> str:
     if not stages:
         return ""
     bits: list[str] = []
-    if report.has_log:
+    if report.has_log and any(s.run for s in stages):
         for key in ("ran", "restored", "skipped"):
             count = sum(1 for s in stages if s.run == key)
             if count:
@@ -172,7 +186,7 @@ def _pipeline_phrase(report: Report) -> str:
                     if not bits
                     else f"{count} {RUN_LABELS[key]}"
                 )
-    else:
+    if not bits:
         changed = sum(1 for s in stages if s.since_base in ("changed", "new"))
         bits.append(f"{changed} of {len(stages)} stages changed since `{report.base.label}`")
     stale = sum(1 for s in stages if s.stale)
@@ -203,14 +217,17 @@ def _verdict_block(report: Report) -> str:
 
 
 def _metric_name(row: MetricRow, with_path: bool) -> str:
-    arrow = "↑" if row.direction == "higher" else "↓"
     name = f"`{row.path}:{row.name}`" if with_path else f"`{row.name}`"
-    return f"{name} {arrow}"
+    if not row.numeric:
+        return name
+    return f"{name} {'↑' if row.direction == 'higher' else '↓'}"
 
 
 def _delta(row: MetricRow) -> tuple[str, str]:
     if row.delta is None:
         return "—", "—"
+    if row.delta == 0:
+        return "0", "0%"
     absolute = format_number(row.delta, signed=True)
     relative = "—" if row.relative is None else f"{row.relative * 100:+.2f}%"
     return absolute, relative

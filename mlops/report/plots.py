@@ -167,7 +167,8 @@ def _curve(figure_cls: Any, plot: PlotData, labels: dict[str, str], notes: list[
         axes.legend(loc="best", fontsize="small")
     else:
         axes.text(0.5, 0.5, "no finite data", ha="center", va="center", transform=axes.transAxes)
-    figure.tight_layout()
+    # fixed margins: tight_layout would draw the figure once more just to measure it
+    figure.subplots_adjust(left=0.13, right=0.96, bottom=0.12, top=0.92)
     return figure
 
 
@@ -204,17 +205,22 @@ def _confusion(figure_cls: Any, plot: PlotData, labels: dict[str, str], notes: l
         {c for counter in counts.values() for pair in counter for c in pair}, key=_class_order
     )
     revs = [rev for rev in ("base", "head") if rev in counts]
-    size = max(3.6, 0.45 * len(classes) + 2.6)
-    figure = figure_cls(figsize=(size * len(revs) + 0.4, size))
+    matrices: dict[str, list[list[float]]] = {}
     index = {c: i for i, c in enumerate(classes)}
-    for position, rev in enumerate(revs, start=1):
-        axes = figure.add_subplot(1, len(revs), position)
+    for rev in revs:
         matrix = [[0.0] * len(classes) for _ in classes]
         for (actual, predicted), count in counts[rev].items():
             matrix[index[actual]][index[predicted]] += count
         if normalized:
             matrix = [[v / (sum(row) or 1) for v in row] for row in matrix]
-        peak = max((v for row in matrix for v in row), default=0) or 1
+        matrices[rev] = matrix
+    # one colour scale for both, so equal counts look equal
+    peak = max((v for m in matrices.values() for row in m for v in row), default=0) or 1
+    size = max(3.6, 0.45 * len(classes) + 2.6)
+    figure = figure_cls(figsize=(size * len(revs) + 0.4, size))
+    for position, rev in enumerate(revs, start=1):
+        axes = figure.add_subplot(1, len(revs), position)
+        matrix = matrices[rev]
         axes.imshow(matrix, cmap="Blues", vmin=0, vmax=peak)
         if len(classes) <= 20:
             for i, row in enumerate(matrix):
@@ -230,7 +236,7 @@ def _confusion(figure_cls: Any, plot: PlotData, labels: dict[str, str], notes: l
         title = f"{labels['base']} (base)" if rev == "base" else labels["head"]
         axes.set_title(title)
     figure.suptitle(plot.title)
-    figure.tight_layout()
+    figure.subplots_adjust(left=0.1, right=0.97, bottom=0.16, top=0.82, wspace=0.35)
     if len(revs) == 1:
         notes.append(f"only {labels[revs[0]]} has data")
     return figure
@@ -275,7 +281,7 @@ def _bars(figure_cls: Any, plot: PlotData, labels: dict[str, str], notes: list[s
     axes.set_yticks(list(range(len(categories))), categories)
     axes.set(xlabel=plot.x_label, ylabel=plot.y_label, title=plot.title)
     axes.legend(loc="best", fontsize="small")
-    figure.tight_layout()
+    figure.subplots_adjust(left=0.3, right=0.96, bottom=0.12, top=0.9)
     if dropped:
         notes.append(f"{dropped} value{'s' if dropped != 1 else ''} left out (not a finite number)")
     return figure
