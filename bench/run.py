@@ -24,14 +24,30 @@ BIN = Path(sys.executable).parent
 
 
 def _tool(name: str) -> str | None:
-    return str(BIN / name) if (BIN / name).exists() else shutil.which(name)
+    """The tool's real executable: this environment's first, and never a pyenv shim
+    (a shell script whose own start-up would be counted against the tool)."""
+    override = os.environ.get(name.upper())
+    if override:
+        return override
+    if (BIN / name).exists():
+        return str(BIN / name)
+    found = shutil.which(name)
+    if found and "/shims/" in found:
+        real = subprocess.run(["pyenv", "which", name], capture_output=True, text=True)
+        found = real.stdout.strip() or found
+    return found
 
 
 def _repo(source: Path) -> Path:
     root = Path(tempfile.mkdtemp(prefix=f"bench-{source.name}-"))
     shutil.copytree(source, root, dirs_exist_ok=True)
-    env = {**os.environ, "GIT_AUTHOR_NAME": "b", "GIT_AUTHOR_EMAIL": "b@b",
-           "GIT_COMMITTER_NAME": "b", "GIT_COMMITTER_EMAIL": "b@b"}
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": "b",
+        "GIT_AUTHOR_EMAIL": "b@b",
+        "GIT_COMMITTER_NAME": "b",
+        "GIT_COMMITTER_EMAIL": "b@b",
+    }
     for args in (["init", "-q", "-b", "main"], ["add", "-A"], ["commit", "-qm", "bench"]):
         subprocess.run(["git", *args], cwd=root, env=env, check=True)
     return root
@@ -53,7 +69,10 @@ def main() -> None:
     if mlops is None:
         raise SystemExit("mlops is not installed in this environment")
     cache = Path(tempfile.mkdtemp(prefix="bench-cache-"))
-    env = {**os.environ, "MLOPS_CACHE_DIR": str(cache)}
+    # Like an installed wheel: bytecode is written and reused (this sandbox disables it).
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env["MLOPS_CACHE_DIR"] = str(cache)
+    print(f"mlops: {mlops}\nact:   {act}")
     print(f"{'workflow':<10} {'mlops':>9} {'act':>9} {'mlops/act':>10}")
     for name in ("noop", "steps20", "jobs4"):
         root = _repo(shared / name)
@@ -62,8 +81,13 @@ def main() -> None:
         for _ in range(runs):
             ours.append(_time([mlops, "run", "push"], root, env))
             if act:
-                theirs.append(_time([act, "push", "-P", "ubuntu-latest=-self-hosted",
-                                     "--no-cache-server"], root, env))
+                theirs.append(
+                    _time(
+                        [act, "push", "-P", "ubuntu-latest=-self-hosted", "--no-cache-server"],
+                        root,
+                        env,
+                    )
+                )
         mine = statistics.median(ours)
         if theirs:
             peer = statistics.median(theirs)

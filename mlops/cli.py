@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import ClassVar
 
 import click
 
@@ -21,7 +22,27 @@ def _err(message: str) -> None:
     click.echo(message, err=True)
 
 
-@click.group(context_settings=CONTEXT_SETTINGS)
+class LazyGroup(click.Group):
+    """A group whose commands from other modules are imported only when they are used."""
+
+    lazy_commands: ClassVar[dict[str, tuple[str, str]]] = {
+        "report": ("mlops.report.command", "report_command"),
+        "lint": ("mlops.lint.command", "lint_command"),
+    }
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy_commands})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in self.lazy_commands:
+            import importlib
+
+            module, attribute = self.lazy_commands[name]
+            return getattr(importlib.import_module(module), attribute)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup, context_settings=CONTEXT_SETTINGS)
 @click.version_option(__version__, "-V", "--version", prog_name="mlops")
 def cli() -> None:
     """GitOps-driven CI/CD for machine-learning projects.
@@ -307,15 +328,6 @@ def run_command(
     code = execute(plan, Repository.at(__import__("pathlib").Path(directory)), options)
     if code:
         sys.exit(code)
-
-
-from mlops.report.command import report_command  # noqa: E402
-
-cli.add_command(report_command)
-
-from mlops.lint.command import lint_command  # noqa: E402
-
-cli.add_command(lint_command)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -20,8 +20,8 @@ from mlops.runner.job import JobOutcome, JobRun, unservable_label
 from mlops.runner.masking import Masker
 from mlops.runner.output import Reporter
 from mlops.runner.process import ProcessGroups
-from mlops.workflow import expressions
 from mlops.workflow.events import github_context
+from mlops.workflow.expr_errors import ExpressionError
 from mlops.workflow.matrix import leg_display_name
 from mlops.workflow.model import Workflow
 from mlops.workflow.plan import Plan, PlannedJob, resolve_matrix
@@ -248,7 +248,7 @@ class Engine:
                     {"needs": needs, "github": {}, "vars": {}, "inputs": state.inputs_for(planned)},
                     state.options.matrix_filters,
                 )
-            except (expressions.ExpressionError, ValueError) as error:
+            except (ExpressionError, ValueError) as error:
                 state.reporter.info(f"[{planned.key}] error: strategy.matrix: {error}")
                 return self._record(planned.key, name, JobOutcome("failure", reason="matrix"))
         return self._run_legs(planned, legs, needs)
@@ -267,8 +267,13 @@ class Engine:
             "job": {"status": status},
         }
         try:
-            runs = expressions.evaluate_condition(condition, contexts)
-        except expressions.ExpressionError as error:
+            if condition is None:  # the implied success(): every needed job succeeded
+                runs = status == "success"
+            else:
+                from mlops.workflow import expressions
+
+                runs = expressions.evaluate_condition(condition, contexts)
+        except ExpressionError as error:
             return f"if: {error}"
         if runs and skipped_need and condition is None:
             return "a job it needs was skipped"
@@ -300,12 +305,14 @@ class Engine:
             }
             for name, spec in called.call_outputs.items():
                 value = spec.get("value") if isinstance(spec, dict) else spec
+                from mlops.workflow import expressions
+
                 try:
                     outputs[name] = expressions.interpolate(
                         str(value or ""),
                         {"jobs": jobs_context, "github": {}, "vars": {}, "inputs": planned.inputs},
                     )
-                except expressions.ExpressionError:
+                except ExpressionError:
                     outputs[name] = ""
         seconds = sum(r.seconds for r in inner)
         return self._record(planned.key, planned.name, JobOutcome(result, outputs, "", seconds))
@@ -371,7 +378,7 @@ class Engine:
             return value
         try:
             return bool(job_run.evaluate(value))
-        except expressions.ExpressionError:
+        except ExpressionError:
             return False
 
     def _combine(

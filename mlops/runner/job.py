@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from mlops.runner import filecommands, shells, workflowcommands
 from mlops.runner.environment import merge_env
 from mlops.runner.process import ProcessGroups, run_process
-from mlops.workflow import expressions
+from mlops.workflow.expr_errors import ExpressionError
 from mlops.workflow.model import Step
 
 if TYPE_CHECKING:
@@ -128,6 +128,8 @@ class JobRun:
     def evaluate(self, value: Any) -> Any:
         """A YAML value with ``${{ }}`` evaluated (a whole expression keeps its type)."""
         if isinstance(value, str) and "${{" in value:
+            from mlops.workflow import expressions
+
             stripped = value.strip()
             found = expressions.find_expressions(stripped)
             if (
@@ -145,6 +147,16 @@ class JobRun:
         if isinstance(value, list):
             return [self.evaluate(v) for v in value]
         return value
+
+    def condition(self, condition: str | None) -> bool:
+        """An ``if:``; without one a step runs only while the job succeeds (``success()``)."""
+        if condition is None:
+            return self.contexts["job"]["status"] == "success"
+        from mlops.workflow import expressions
+
+        return expressions.evaluate_condition(
+            condition, self.contexts, workspace=str(self.workspace)
+        )
 
     def text(self, value: Any) -> str:
         result = self.evaluate(value)
@@ -214,7 +226,7 @@ class JobRun:
             for name, value in job.outputs.items():
                 try:
                     outputs[name] = self.text(value)
-                except expressions.ExpressionError:
+                except ExpressionError:
                     outputs[name] = ""
         return JobOutcome(self.status, outputs, reason)
 
@@ -229,16 +241,14 @@ class JobRun:
         if self.groups.cancelled.is_set():
             self.contexts["job"]["status"] = "cancelled"
         try:
-            runs = expressions.evaluate_condition(
-                step.if_, self.contexts, workspace=str(self.workspace)
-            )
-        except expressions.ExpressionError as error:
+            runs = self.condition(step.if_)
+        except ExpressionError as error:
             reporter.line(self.key, f"error: step {step.index + 1} if: {error}")
             self._set_status("failure")
             return StepOutcome("failure", "failure")
         try:
             name = self.text(step.name) if step.name else step.display_name
-        except expressions.ExpressionError:
+        except ExpressionError:
             name = step.display_name
         if not runs:
             return StepOutcome("skipped", "skipped")
@@ -252,7 +262,7 @@ class JobRun:
             timeout = remaining if step_timeout is None else min(step_timeout, remaining)
             outputs, failed, detail = self._execute(step, timeout)
         except (
-            expressions.ExpressionError,
+            ExpressionError,
             StepFailure,
             shells.ShellError,
             filecommands.FileCommandError,
@@ -265,13 +275,10 @@ class JobRun:
         continue_on_error = False
         if failed and step.continue_on_error:
             try:
-                continue_on_error = bool(
-                    expressions.evaluate_condition(
-                        "true" if step.continue_on_error is True else step.continue_on_error,
-                        {**self.contexts, "job": {"status": "success"}},
-                    )
+                continue_on_error = step.continue_on_error is True or bool(
+                    self.evaluate(step.continue_on_error)
                 )
-            except expressions.ExpressionError:
+            except ExpressionError:
                 continue_on_error = False
         conclusion = "success" if continue_on_error else outcome
         if continue_on_error:
@@ -291,7 +298,7 @@ class JobRun:
     def _execute(self, step: Step, timeout: float) -> tuple[dict[str, str], bool, str]:
         env = self.step_env(step)
         if step.run is not None:
-            script = expressions.interpolate(step.run, self.contexts, workspace=str(self.workspace))
+            script = self.text(step.run) if "${{" in step.run else step.run
             return self.run_script(script, self._shell(step), self._cwd(step), env, timeout)
         from mlops.runner.actions import run_action
 

@@ -18,14 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-
-def cache_root() -> Path:
-    """$MLOPS_CACHE_DIR, else $XDG_CACHE_HOME/mlops, else ~/.cache/mlops."""
-    if os.environ.get("MLOPS_CACHE_DIR"):
-        return Path(os.environ["MLOPS_CACHE_DIR"])
-    if os.environ.get("XDG_CACHE_HOME"):
-        return Path(os.environ["XDG_CACHE_HOME"]) / "mlops"
-    return Path.home() / ".cache" / "mlops"
+from mlops.cachedir import cache_root
 
 
 class RunRecord:

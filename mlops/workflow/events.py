@@ -264,6 +264,8 @@ def _branch_ok(config: dict[str, Any], include: str, ignore: str, name: str) -> 
 
 
 def _paths(config: dict[str, Any], event: Event) -> TriggerDecision:
+    if "paths" not in config and "paths-ignore" not in config:
+        return TriggerDecision(True)  # no path filter: the (costly) diff is not needed
     if filters.paths_allowed(event.changed_files, config.get("paths"), config.get("paths-ignore")):
         return TriggerDecision(True)
     if "paths" in config:

@@ -13,7 +13,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from mlops.errors import Location, MlopsError
 from mlops.workflow import filters
 from mlops.workflow.loader_base import (  # noqa: F401  (re-exported: the loader's public API)
     _EVENT_KEYS,
@@ -29,20 +28,9 @@ from mlops.workflow.loader_base import (  # noqa: F401  (re-exported: the loader
     scalar_text,
 )
 from mlops.workflow.loader_jobs import JobChecks
-from mlops.workflow.model import Diagnostic, InputSpec, Pos, Workflow
+from mlops.workflow.model import Diagnostic, InputSpec, Pos, Workflow, WorkflowError
 from mlops.workflow.yamlnodes import Mapping, Node, Scalar, Sequence, YamlError, parse_yaml
 from mlops.workflow.yamlnodes import to_python as py
-
-
-class WorkflowError(MlopsError):
-    """A workflow that GitHub would reject; ``str()`` is ``file:line:col: message``."""
-
-    def __init__(self, diagnostic: Diagnostic) -> None:
-        super().__init__(
-            diagnostic.message,
-            location=Location(diagnostic.path, diagnostic.line, diagnostic.column),
-        )
-        self.diagnostic = diagnostic
 
 
 def load_workflow(path: Path, *, display_path: str | None = None) -> Workflow:

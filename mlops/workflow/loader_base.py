@@ -12,6 +12,7 @@ from typing import Any
 
 from mlops.workflow import expressions
 from mlops.workflow.availability import SPECIAL_FUNCTIONS, TABLE, Availability
+from mlops.workflow.graph import find_cycle  # noqa: F401  (used by the job checks)
 from mlops.workflow.model import Diagnostic, Pos
 from mlops.workflow.yamlnodes import Mapping, Node, Scalar, Sequence
 
@@ -326,30 +327,3 @@ def _whole(text: str) -> bool:
         and stripped.endswith("}}")
         and found[0].offset + len(found[0].text) + 2 == len(stripped)
     )
-
-
-def find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
-    """One dependency cycle in ``graph`` (node -> nodes it needs), or ``None``. Iterative."""
-    state: dict[str, int] = {}  # 1 visiting, 2 done
-    for start in graph:
-        if state.get(start):
-            continue
-        path: list[str] = []
-        stack: list[tuple[str, int]] = [(start, 0)]
-        while stack:
-            node, index = stack.pop()
-            if index == 0:
-                state[node] = 1
-                path.append(node)
-            children = graph.get(node, [])
-            if index < len(children):
-                stack.append((node, index + 1))
-                child = children[index]
-                if state.get(child) == 1:
-                    return path[path.index(child) :]
-                if not state.get(child):
-                    stack.append((child, 0))
-            else:
-                state[node] = 2
-                path.pop()
-    return None

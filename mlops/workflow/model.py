@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlops.errors import Location
+from mlops.errors import Location, MlopsError
 
 
 @dataclass(frozen=True)
@@ -36,6 +36,17 @@ class Diagnostic:
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line}:{self.column}: {self.message}"
+
+
+class WorkflowError(MlopsError):
+    """A workflow that GitHub would reject; ``str()`` is ``file:line:col: message``."""
+
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(
+            diagnostic.message,
+            location=Location(diagnostic.path, diagnostic.line, diagnostic.column),
+        )
+        self.diagnostic = diagnostic
 
 
 @dataclass

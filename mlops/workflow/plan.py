@@ -17,12 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from mlops.errors import Location, UsageError
-from mlops.workflow import expressions
 from mlops.workflow import matrix as matrix_module
 from mlops.workflow.events import Event, decide, github_context
-from mlops.workflow.loader import WorkflowError, find_cycle, load_workflow
-from mlops.workflow.model import Diagnostic, Job, Workflow
+from mlops.workflow.expr_errors import ExpressionError
+from mlops.workflow.graph import find_cycle
+from mlops.workflow.model import Diagnostic, Job, Workflow, WorkflowError
 from mlops.workflow.repository import Repository
+from mlops.workflow.workflowcache import load_workflow
 
 MAX_REUSE_DEPTH = 4  # GitHub allows four levels of nested reusable workflows
 
@@ -116,6 +117,8 @@ def _static_skip(root: Path, planned: PlannedJob, event: Event) -> str | None:
     condition = planned.job.if_
     if condition is None or (planned.needs and "needs" in _contexts_of(condition)):
         return None
+    from mlops.workflow import expressions
+
     if _contexts_of(condition) - {"github", "inputs", "vars"}:
         return None
     contexts = {
@@ -126,18 +129,20 @@ def _static_skip(root: Path, planned: PlannedJob, event: Event) -> str | None:
     }
     try:
         runs = expressions.evaluate_condition(condition, contexts)
-    except expressions.ExpressionError:
+    except ExpressionError:
         return None  # reported when the job runs
     return None if runs else f"if: {condition}"
 
 
 def _contexts_of(condition: str) -> set[str]:
+    from mlops.workflow import expressions
+
     try:
         if "${{" in condition:
             found = expressions.find_expressions(condition)
             return set().union(*(expressions.referenced_contexts(f.text) for f in found))
         return expressions.referenced_contexts(condition)
-    except expressions.ExpressionError:
+    except ExpressionError:
         return {"?"}
 
 
@@ -352,6 +357,8 @@ def resolve_matrix(
 def _evaluate_tree(value: Any, contexts: dict[str, Any]) -> Any:
     """Evaluate every ``${{ }}`` in a YAML value; a whole-expression string keeps its type."""
     if isinstance(value, str) and "${{" in value:
+        from mlops.workflow import expressions
+
         stripped = value.strip()
         found = expressions.find_expressions(stripped)
         if len(found) == 1 and stripped.startswith("${{") and stripped.endswith("}}"):

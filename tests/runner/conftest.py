@@ -44,8 +44,14 @@ class Repo:
         self.cache = cache
 
     def git(self, *args: str) -> str:
-        return subprocess.run(["git", *args], cwd=self.root, env={**os.environ, **GIT_ENV},
-                              capture_output=True, text=True, check=True).stdout
+        return subprocess.run(
+            ["git", *args],
+            cwd=self.root,
+            env={**os.environ, **GIT_ENV},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
 
     def write(self, relative: str, text: str) -> Path:
         path = self.root / relative
@@ -61,16 +67,23 @@ class Repo:
         self.git("commit", "-qm", message)
 
     def snapshot(self) -> dict[str, bytes]:
-        return {**tree_snapshot(self.root), **{
-            f".git/{p.relative_to(self.root / '.git')}": p.read_bytes()
-            for p in (self.root / ".git").rglob("*") if p.is_file()
-        }}
+        return {
+            **tree_snapshot(self.root),
+            **{
+                f".git/{p.relative_to(self.root / '.git')}": p.read_bytes()
+                for p in (self.root / ".git").rglob("*")
+                if p.is_file()
+            },
+        }
 
     def run(self, *args: str, env: dict[str, str] | None = None, timeout: float = 120) -> Run:
         result = subprocess.run(
             [sys.executable, "-m", "mlops", "run", *args, "-C", str(self.root)],
             env={**os.environ, "MLOPS_CACHE_DIR": str(self.cache), **(env or {})},
-            stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=timeout,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
             check=False,
         )
         return Run(result.returncode, result.stdout, result.stderr, newest_record(self.cache))

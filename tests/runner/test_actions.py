@@ -173,7 +173,7 @@ def test_remote_action_needs_a_local_repository(repo: Repo, tmp_path: Path) -> N
     (action / "action.yml").write_text(
         "name: hello\ninputs:\n  who: {required: true}\noutputs:\n  said:\n"
         "    value: ${{ steps.s.outputs.said }}\nruns:\n  using: composite\n  steps:\n"
-        "    - id: s\n      shell: bash\n      run: echo \"said=hi ${{ inputs.who }}\" >> \"$GITHUB_OUTPUT\"\n"
+        '    - id: s\n      shell: bash\n      run: echo "said=hi ${{ inputs.who }}" >> "$GITHUB_OUTPUT"\n'
     )
     mapped = repo.run("push", "--local-repository", f"acme/hello-action@v1={action}")
     assert mapped.returncode == 0, mapped.stderr
@@ -181,7 +181,9 @@ def test_remote_action_needs_a_local_repository(repo: Repo, tmp_path: Path) -> N
 
 
 def test_local_composite_action_nests_with_inputs_and_outputs(repo: Repo) -> None:
-    repo.write(".github/actions/inner/action.yml", """\
+    repo.write(
+        ".github/actions/inner/action.yml",
+        """\
         name: inner
         inputs:
           word: {default: inner-default}
@@ -194,8 +196,11 @@ def test_local_composite_action_nests_with_inputs_and_outputs(repo: Repo) -> Non
             - id: e
               shell: bash
               run: echo "echoed=${{ inputs.word }}" >> "$GITHUB_OUTPUT"
-    """)
-    repo.write(".github/actions/outer/action.yml", """\
+    """,
+    )
+    repo.write(
+        ".github/actions/outer/action.yml",
+        """\
         name: outer
         inputs:
           word: {required: true}
@@ -211,7 +216,8 @@ def test_local_composite_action_nests_with_inputs_and_outputs(repo: Repo) -> Non
                 word: ${{ inputs.word }}-via-outer
             - shell: bash
               run: echo "action path ends with $(basename "${{ github.action_path }}")"
-    """)
+    """,
+    )
     repo.workflow("""\
         on: push
         jobs:
@@ -234,9 +240,13 @@ def test_local_composite_action_nests_with_inputs_and_outputs(repo: Repo) -> Non
 
 def test_local_node_action_with_pre_and_post(repo: Repo) -> None:
     if shutil.which("node") is None:
-        pytest.fail("node is not installed: the node-action test needs node on PATH "
-                    "(apt-get install nodejs)")
-    repo.write("node-action/action.yml", """\
+        pytest.fail(
+            "node is not installed: the node-action test needs node on PATH "
+            "(apt-get install nodejs)"
+        )
+    repo.write(
+        "node-action/action.yml",
+        """\
         name: node
         inputs:
           greeting: {default: hi}
@@ -245,18 +255,27 @@ def test_local_node_action_with_pre_and_post(repo: Repo) -> None:
           pre: pre.js
           main: main.js
           post: post.js
-    """)
-    repo.write("node-action/pre.js", """\
+    """,
+    )
+    repo.write(
+        "node-action/pre.js",
+        """\
         const fs = require('fs');
         fs.appendFileSync(process.env.GITHUB_STATE, 'started=yes\\n');
         console.log('pre ran');
-    """)
-    repo.write("node-action/main.js", """\
+    """,
+    )
+    repo.write(
+        "node-action/main.js",
+        """\
         const fs = require('fs');
         console.log(`main says ${process.env.INPUT_GREETING} state=${process.env.STATE_started}`);
         fs.appendFileSync(process.env.GITHUB_OUTPUT, 'answer=42\\n');
-    """)
-    repo.write("node-action/post.js", "console.log(`post ran state=${process.env.STATE_started}`);\n")
+    """,
+    )
+    repo.write(
+        "node-action/post.js", "console.log(`post ran state=${process.env.STATE_started}`);\n"
+    )
     repo.workflow("""\
         on: push
         jobs:
@@ -273,6 +292,8 @@ def test_local_node_action_with_pre_and_post(repo: Repo) -> None:
     repo.commit()
     run = repo.run("push")
     assert run.returncode == 0, run.stderr
-    order = [run.stderr.index(text) for text in
-             ("pre ran", "main says hello state=yes", "answer=42", "post ran state=yes")]
+    order = [
+        run.stderr.index(text)
+        for text in ("pre ran", "main says hello state=yes", "answer=42", "post ran state=yes")
+    ]
     assert order == sorted(order)

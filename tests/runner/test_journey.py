@@ -30,14 +30,24 @@ def test_pull_request_journey(tmp_path: Path) -> None:
 
     result = subprocess.run(
         [sys.executable, "-m", "mlops", "run", "pull_request"],
-        cwd=root, env={**os.environ, **GIT_ENV, "MLOPS_CACHE_DIR": str(project.cache)},
-        stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600, check=False,
+        cwd=root,
+        env={**os.environ, **GIT_ENV, "MLOPS_CACHE_DIR": str(project.cache)},
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
     )
     assert result.returncode == 0, result.stderr[-4000:]
     table = result.stderr.split("\nJob ")[-1].split("\n\n")[0].splitlines()[1:]
     results = {line.split()[0]: line.split()[2] for line in table}
-    assert results == {"lint": "success", "test": "success", "train": "success",
-                       "fork-notice": "skipped", "push-data": "skipped"}
+    assert results == {
+        "lint": "success",
+        "test": "success",
+        "train": "success",
+        "fork-notice": "skipped",
+        "push-data": "skipped",
+    }
     assert "── CML comment" in result.stderr
     assert "train.logistic_regression.C" in result.stderr  # the changed param is named
     record = Path(result.stderr.split("Run record: ")[-1].strip())

@@ -75,15 +75,19 @@ def test_matrix_legs_run_separately_with_fail_fast(repo: Repo) -> None:
     assert "test (1)  ✓ success" in run.stderr
     assert "test (2)  ✗ failure" in run.stderr
     assert "test (3)  ⊘ cancelled" in run.stderr and "fail-fast" in run.stderr
-    repo.workflow(repo.root.joinpath(".github/workflows/w.yml").read_text()
-                  .replace("max-parallel: 1", "max-parallel: 1\n      fail-fast: false"))
+    repo.workflow(
+        repo.root.joinpath(".github/workflows/w.yml")
+        .read_text()
+        .replace("max-parallel: 1", "max-parallel: 1\n      fail-fast: false")
+    )
     run = repo.run("push")
     assert "test (3)  ✓ success" in run.stderr
 
 
 def test_ready_jobs_run_concurrently_unless_capped(repo: Repo) -> None:
-    jobs = "".join(f"  j{i}:\n    runs-on: ubuntu-latest\n    steps: [{{run: sleep 0.5}}]\n"
-                   for i in range(4))
+    jobs = "".join(
+        f"  j{i}:\n    runs-on: ubuntu-latest\n    steps: [{{run: sleep 0.5}}]\n" for i in range(4)
+    )
     repo.workflow("on: push\njobs:\n" + jobs)
 
     def overlap(events: list[dict]) -> bool:
@@ -153,7 +157,9 @@ def test_ctrl_c_cancels_leaves_no_process_and_no_change(repo: Repo) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "mlops", "run", "push", "-C", str(repo.root)],
         env={**os.environ, "MLOPS_CACHE_DIR": str(repo.cache)},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     deadline = time.monotonic() + 30
     while not _processes_with(marker) and time.monotonic() < deadline:
@@ -221,23 +227,47 @@ def test_secrets_are_masked_everywhere(repo: Repo, tmp_path: Path) -> None:
                   echo "masked later: runtime-value-42"
                   echo "::error::token in annotation $TOKEN"
     """)
-    run = repo.run("push", "-s", "TOKEN=tok-Abc123xyz", "-s", "FROM_ENV",
-                   "--secret-file", str(secret_file), env={"FROM_ENV": "env-Secret-987"})
+    run = repo.run(
+        "push",
+        "-s",
+        "TOKEN=tok-Abc123xyz",
+        "-s",
+        "FROM_ENV",
+        "--secret-file",
+        str(secret_file),
+        env={"FROM_ENV": "env-Secret-987"},
+    )
     assert run.returncode == 0, run.stderr
-    json_run = repo.run("push", "--json", "-s", "TOKEN=tok-Abc123xyz", "-s", "FROM_ENV",
-                        "--secret-file", str(secret_file), env={"FROM_ENV": "env-Secret-987"})
-    for value in ("tok-Abc123xyz", "env-Secret-987", "first-line-s3cr3t", "second-line-s3cr3t",
-                  "runtime-value-42"):
+    json_run = repo.run(
+        "push",
+        "--json",
+        "-s",
+        "TOKEN=tok-Abc123xyz",
+        "-s",
+        "FROM_ENV",
+        "--secret-file",
+        str(secret_file),
+        env={"FROM_ENV": "env-Secret-987"},
+    )
+    for value in (
+        "tok-Abc123xyz",
+        "env-Secret-987",
+        "first-line-s3cr3t",
+        "second-line-s3cr3t",
+        "runtime-value-42",
+    ):
         for text in (run.stdout, run.stderr, json_run.stdout, json_run.stderr):
             assert value not in text
         for record in (run.record, json_run.record):
             assert value.encode() not in b"".join(
-                p.read_bytes() for p in record.rglob("*") if p.is_file())
+                p.read_bytes() for p in record.rglob("*") if p.is_file()
+            )
     assert "token=*** from-env=***" in run.stderr
 
 
 def test_local_reusable_workflow_runs_with_inputs_and_outputs(repo: Repo) -> None:
-    repo.workflow("""\
+    repo.workflow(
+        """\
         on:
           workflow_call:
             inputs:
@@ -253,8 +283,11 @@ def test_local_reusable_workflow_runs_with_inputs_and_outputs(repo: Repo) -> Non
             steps:
               - id: g
                 run: echo "text=hello ${{ inputs.who }}" >> "$GITHUB_OUTPUT"
-    """, name="reusable.yml")
-    repo.workflow("""\
+    """,
+        name="reusable.yml",
+    )
+    repo.workflow(
+        """\
         on: push
         jobs:
           call:
@@ -266,15 +299,19 @@ def test_local_reusable_workflow_runs_with_inputs_and_outputs(repo: Repo) -> Non
             runs-on: ubuntu-latest
             steps:
               - run: echo "said ${{ needs.call.outputs.greeting }}"
-    """, name="caller.yml")
+    """,
+        name="caller.yml",
+    )
     run = repo.run("push")
     assert run.returncode == 0, run.stderr
     assert "said hello world" in run.stderr
 
 
 def test_no_triggered_workflow_says_so(repo: Repo) -> None:
-    repo.workflow("on:\n  push:\n    branches: [release]\njobs:\n  a:\n    runs-on: x\n"
-                  "    steps: [{run: echo}]\n")
+    repo.workflow(
+        "on:\n  push:\n    branches: [release]\njobs:\n  a:\n    runs-on: x\n"
+        "    steps: [{run: echo}]\n"
+    )
     run = repo.run("push")
     assert run.returncode == 0
     assert "No job ran" in run.stderr and "branch 'main' filtered out" in run.stderr

@@ -170,8 +170,9 @@ def test_host_environment_does_not_leak(repo: Repo) -> None:
                   echo "repo=$GITHUB_REPOSITORY event=$GITHUB_EVENT_NAME ws=${GITHUB_WORKSPACE:+set}"
                   echo "var=${{ vars.REGION }} input-free=${{ github.event_name }}"
     """)
-    run = repo.run("push", "--env", "GIVEN=yes", "--var", "REGION=eu",
-                   env={"HOST_ONLY_SECRET": "do-not-leak"})
+    run = repo.run(
+        "push", "--env", "GIVEN=yes", "--var", "REGION=eu", env={"HOST_ONLY_SECRET": "do-not-leak"}
+    )
     assert run.returncode == 0, run.stderr
     assert "leak=absent given=yes ci=true" in run.stderr
     assert "repo=acme/widgets event=push ws=set" in run.stderr
@@ -237,7 +238,8 @@ def test_json_events(repo: Repo) -> None:
     kinds = [e["event"] for e in run.events]
     assert kinds[:2] == ["job_started", "step_started"]
     assert {"event": "output", "job": "one", "line": "out-line"}.items() <= next(
-        e for e in run.events if e["event"] == "output").items()
+        e for e in run.events if e["event"] == "output"
+    ).items()
     finished = next(e for e in run.events if e["event"] == "job_finished")
     assert finished["result"] == "success"
 

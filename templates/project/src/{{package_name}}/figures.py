@@ -8,9 +8,9 @@ import matplotlib
 
 matplotlib.use("Agg")  # render to files; CI machines and containers have no display
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-from sklearn.metrics import ConfusionMatrixDisplay  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from sklearn.metrics import ConfusionMatrixDisplay
 
 
 def save_confusion_matrix(
