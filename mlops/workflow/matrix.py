@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import copy
 import math
-import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
+
+from mlops.workflow.expr_values import equals, fold, format_number
 
 __all__ = [
     "MAX_DISPLAY_NAME_LENGTH",
@@ -61,86 +62,6 @@ class MatrixLeg(dict[str, Any]):
         self.name_keys = tuple(name_keys)
 
 
-# --- expression values ---------------------------------------------------------------------
-
-_NULL, _BOOL, _NUMBER, _STRING, _OTHER = range(5)
-_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-
-
-def _kind(value: Any) -> int:
-    if value is None:
-        return _NULL
-    if isinstance(value, bool):
-        return _BOOL
-    if isinstance(value, int | float):
-        return _NUMBER
-    if isinstance(value, str):
-        return _STRING
-    return _OTHER
-
-
-def _float(value: int | float) -> float:
-    try:
-        return float(value)
-    except OverflowError:
-        return math.inf if value > 0 else -math.inf
-
-
-def _to_number(value: Any) -> float:
-    """GitHub's number coercion: null 0, booleans 1/0, strings parsed ('' is 0), else NaN."""
-    kind = _kind(value)
-    if kind == _NULL:
-        return 0.0
-    if kind in (_BOOL, _NUMBER):
-        return _float(value)
-    if kind == _STRING:
-        text = value.strip()
-        if not text:
-            return 0.0
-        if _DECIMAL.fullmatch(text):
-            return float(text)
-        if re.fullmatch(r"0x[0-9a-fA-F]+", text):
-            return float(int(text[2:], 16))
-        if re.fullmatch(r"0o[0-7]+", text):
-            return float(int(text[2:], 8))
-        return {"Infinity": math.inf, "-Infinity": -math.inf}.get(text, math.nan)
-    return math.nan
-
-
-def _fold(text: str) -> str:
-    """OrdinalIgnoreCase: per-character upper case, only where it stays one character."""
-    return "".join(upper if len(upper := char.upper()) == 1 else char for char in text)
-
-
-def _loose_equals(left: Any, right: Any) -> bool:
-    """The expression ``==``: mismatched kinds compare as numbers; objects only to themselves."""
-    lkind, rkind = _kind(left), _kind(right)
-    if lkind != rkind:
-        if _OTHER in (lkind, rkind):
-            return False
-        lnum, rnum = _to_number(left), _to_number(right)
-        return lnum == rnum  # NaN never equals
-    if lkind == _NULL:
-        return True
-    if lkind == _NUMBER:
-        return _float(left) == _float(right)
-    if lkind == _STRING:
-        return _fold(left) == _fold(right)
-    if lkind == _BOOL:
-        return left == right
-    return left is right
-
-
-def _format_number(value: int | float) -> str:
-    """.NET ``G15``, as GitHub prints numbers (``3.10`` read from YAML prints ``3.1``)."""
-    number = _float(value)
-    if math.isnan(number):
-        return "NaN"
-    if math.isinf(number):
-        return "Infinity" if number > 0 else "-Infinity"
-    return f"{number:.15G}"
-
-
 def _get(value: Any, step: str | int) -> Any:
     """``value[step]`` as an expression reads it: keys case-insensitive, missing is null."""
     if isinstance(step, str):
@@ -148,9 +69,9 @@ def _get(value: Any, step: str | int) -> Any:
             return None
         if step in value:
             return value[step]
-        folded = _fold(step)
+        folded = fold(step)
         for key, item in value.items():
-            if isinstance(key, str) and _fold(key) == folded:
+            if isinstance(key, str) and fold(key) == folded:
                 return item
         return None
     if _is_list(value) and 0 <= step < len(value):
@@ -186,7 +107,7 @@ class _Filter:
             value: Any = leg
             for step in path:
                 value = _get(value, step)
-            if not _loose_equals(value, literal):
+            if not equals(value, literal):
                 return False
         return True
 
@@ -212,9 +133,9 @@ def _entries(matrix_key: str, value: Any) -> list[Mapping[str, Any]]:
 
 def _set_folded(target: dict[str, Any], key: str, value: Any) -> None:
     """``target[key] = value`` with case-insensitive keys, keeping the first key's casing."""
-    folded = _fold(key)
+    folded = fold(key)
     for existing in target:
-        if _fold(existing) == folded:
+        if fold(existing) == folded:
             target[existing] = value
             return
     target[key] = value
@@ -253,12 +174,12 @@ def expand_matrix(matrix: Mapping[str, Any]) -> list[dict[str, Any]]:
             )
         if not value:
             raise MatrixError(f"matrix vector '{key}' does not contain any values")
-        if _fold(key) in folded_keys:
+        if fold(key) in folded_keys:
             raise MatrixError(
-                f"matrix keys '{folded_keys[_fold(key)]}' and '{key}' are the same variable "
+                f"matrix keys '{folded_keys[fold(key)]}' and '{key}' are the same variable "
                 "(matrix keys are case-insensitive)"
             )
-        folded_keys[_fold(key)] = key
+        folded_keys[fold(key)] = key
         vectors[key] = list(value)
     if not vectors and not include_entries:
         raise MatrixError("the matrix must define at least one vector (or 'include' entries)")
@@ -268,7 +189,7 @@ def expand_matrix(matrix: Mapping[str, Any]) -> list[dict[str, Any]]:
         if not entry:
             raise MatrixError(f"matrix 'exclude' entry {number} is empty")
         for key in entry:
-            if _fold(key) not in folded_keys:
+            if fold(key) not in folded_keys:
                 raise MatrixError(
                     f"matrix 'exclude' entry {number}: key '{key}' does not match any key "
                     "within the matrix"
@@ -279,8 +200,8 @@ def expand_matrix(matrix: Mapping[str, Any]) -> list[dict[str, Any]]:
     for number, entry in enumerate(include_entries, 1):
         if not entry:
             raise MatrixError(f"matrix 'include' entry {number} does not contain any values")
-        filter_pairs = {k: v for k, v in entry.items() if _fold(k) in folded_keys}
-        extra = {k: v for k, v in entry.items() if _fold(k) not in folded_keys}
+        filter_pairs = {k: v for k, v in entry.items() if fold(k) in folded_keys}
+        extra = {k: v for k, v in entry.items() if fold(k) not in folded_keys}
         includes.append((_Filter(filter_pairs), extra))
 
     legs: list[dict[str, Any]] = []
@@ -336,7 +257,7 @@ def _segments(value: Any) -> Iterator[str]:
     elif isinstance(value, bool):
         yield "true" if value else "false"
     elif isinstance(value, int | float):
-        yield _format_number(value)
+        yield format_number(value)
     elif isinstance(value, str):
         if value:
             yield value
