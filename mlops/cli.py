@@ -303,6 +303,8 @@ def run_command(
                 f"-P {platform}: images need --backend docker; the host backend "
                 "runs every Linux label on this machine"
             )
+    from pathlib import Path
+
     from mlops.runner.engine import RunOptions
     from mlops.runner.run import execute, pairs, parse_local_repositories, read_dotenv
     from mlops.workflow.repository import Repository
@@ -325,7 +327,7 @@ def run_command(
         matrix_filters=parse_pairs(matrix_filters, ":", "--matrix"),
     )
     plan = make_plan(**plan_options)
-    code = execute(plan, Repository.at(__import__("pathlib").Path(directory)), options)
+    code = execute(plan, Repository.at(Path(directory)), options)
     if code:
         sys.exit(code)
 

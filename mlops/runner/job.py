@@ -85,6 +85,8 @@ class JobRun:
         self.workspace.mkdir(parents=True)
         self.temp.mkdir()
         self.status = "success"
+        self.timed_out = False
+        self.composite_depth = 0  # how deep in nested composite actions the current step is
         self.env_from_files: dict[str, str] = {}
         self.path_prepends: list[str] = []
         self.post_steps: list[tuple[str, Any]] = []
@@ -217,17 +219,14 @@ class JobRun:
         for name, post in reversed(self.post_steps):
             self._run_post(name, post)
         reason = (
-            (f"timed out after {self.evaluate(job.timeout_minutes)} minutes")
-            if getattr(self, "timed_out", False)
-            else ""
+            f"timed out after {self.text(job.timeout_minutes)} minutes" if self.timed_out else ""
         )
         outputs = {}
-        if self.status == "success" or job.outputs:
-            for name, value in job.outputs.items():
-                try:
-                    outputs[name] = self.text(value)
-                except ExpressionError:
-                    outputs[name] = ""
+        for name, value in job.outputs.items():
+            try:
+                outputs[name] = self.text(value)
+            except ExpressionError:
+                outputs[name] = ""
         return JobOutcome(self.status, outputs, reason)
 
     def _set_status(self, conclusion: str) -> None:

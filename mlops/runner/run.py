@@ -8,6 +8,7 @@ comments, and the run record's path. Ctrl-C cancels the run and kills every step
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import threading
 import time
@@ -109,8 +110,6 @@ def execute(plan: Plan, repo: Repository, options: RunOptions) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
         signal.signal(signal.SIGTERM, previous_term)
-        import shutil
-
         shutil.rmtree(state.work_root, ignore_errors=True)
     _finish(reporter, record, masker, records, time.monotonic() - started, plan)
     reporter.close()

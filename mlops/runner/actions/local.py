@@ -73,7 +73,7 @@ def _composite(
     env: dict[str, str],
     timeout: float,
 ) -> tuple[dict[str, str], bool, str]:
-    depth = getattr(job, "_composite_depth", 0)
+    depth = job.composite_depth
     if depth >= MAX_NESTING:
         raise StepFailure(f"composite actions nest deeper than {MAX_NESTING} levels")
     saved = {name: job.contexts.get(name) for name in ("inputs", "steps", "env")}
@@ -82,7 +82,7 @@ def _composite(
     job.contexts["inputs"] = inputs
     job.contexts["steps"] = inner_steps
     job.contexts["github"]["action_path"] = str(directory)
-    job._composite_depth = depth + 1  # type: ignore[attr-defined]
+    job.composite_depth = depth + 1
     deadline = time.monotonic() + timeout
     failed = False
     outer_status = job.status
@@ -102,7 +102,7 @@ def _composite(
     finally:
         job.contexts.update(saved)
         job.contexts["github"]["action_path"] = saved_action_path
-        job._composite_depth = depth  # type: ignore[attr-defined]
+        job.composite_depth = depth
     if failed:
         job.status = outer_status  # the composite step's own outcome decides the job status
     return outputs, failed, "a step of the composite action failed" if failed else ""
