@@ -162,6 +162,8 @@ def parse_yaml(
         mark = error.problem_mark or error.context_mark
         problem = error.problem or error.context or "invalid YAML"
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        if "maximum nesting depth" in problem:  # libyaml's own limit, met before ours
+            problem = f"nesting deeper than {max_depth} levels"
         lines = text.splitlines()
         if mark and mark.line < len(lines) and "\t" in lines[mark.line]:
             problem = f"{problem}: a tab character; YAML indentation must use spaces"

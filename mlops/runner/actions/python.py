@@ -1,12 +1,16 @@
-"""actions/setup-python, locally: use a Python of the requested version from this machine.
+"""actions/setup-python, locally: a Python of the requested version from this machine.
 
-Looks at the interpreter running mlops (its virtual environment first, so packages installed
-by later steps land there), then ``python3.X`` on PATH, then pyenv's versions. Nothing is
-downloaded; a version that is not here fails with the versions that are.
+Looks at the interpreter running mlops first, then ``python3.X`` on PATH, then pyenv's
+versions; nothing is downloaded, and a version that is not here fails naming those that are.
+Each job gets its own virtual environment on that interpreter, as a fresh runner would have
+its own Python: what a job's ``pip install`` adds or changes stays in the job (parallel jobs
+cannot collide, and the user's environment is never modified), while the packages the
+interpreter already has stay visible, so installs of what is there are instant and offline.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -89,13 +93,67 @@ def run(
             f"(available: {available}); mlops does not download Pythons"
         )
     version, executable = chosen
-    bin_dir = str(Path(executable).parent)
-    job.path_prepends.append(bin_dir)
+    environment = job_environment(executable, job.temp / f"python-{version}")
+    job.path_prepends.append(str(environment / "bin"))
     if inputs.get("cache"):
         job.state.reporter.line(
             job.key,
             f"setup-python: cache '{inputs['cache']}' is not used "
             "locally (packages are already on this machine)",
         )
-    job.state.reporter.line(job.key, f"setup-python: Python {version} at {executable}")
-    return {"python-version": version, "python-path": executable, "cache-hit": "false"}, False, ""
+    job.state.reporter.line(
+        job.key, f"setup-python: Python {version} ({executable}) in the job's own environment"
+    )
+    python = str(environment / "bin" / "python")
+    return {"python-version": version, "python-path": python, "cache-hit": "false"}, False, ""
+
+
+_SITE_PATHS = (
+    "import json, site, sys; "
+    "print(json.dumps([p for p in sys.path if p.endswith(('site-packages', 'dist-packages'))]))"
+)
+_PIP_SHIM = """#!{python}
+import sys
+from pip._internal.cli.main import main
+sys.exit(main())
+"""
+
+
+def job_environment(executable: str, target: Path) -> Path:
+    """A virtual environment for one job that also sees ``executable``'s packages.
+
+    The interpreter's own site-packages come first in the job's path, then (through a .pth
+    file) those of ``executable``'s environment, so a package the job installs in another
+    version shadows the shared one without touching it. ``pip`` comes from the shared
+    packages and installs into the job's environment.
+    """
+    created = subprocess.run(
+        [executable, "-m", "venv", "--without-pip", str(target)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if created.returncode != 0:
+        raise StepFailure(
+            f"cannot create a virtual environment with {executable}: "
+            f"{(created.stderr or created.stdout).strip().splitlines()[-1:]}"
+        )
+    shared = subprocess.run(
+        [executable, "-c", _SITE_PATHS], capture_output=True, text=True, check=False
+    )
+    paths = json.loads(shared.stdout or "[]")
+    python = target / "bin" / "python"
+    own = subprocess.run(
+        [str(python), "-c", _SITE_PATHS], capture_output=True, text=True, check=False
+    )
+    own_site = next(iter(json.loads(own.stdout or "[]")), None)
+    if own_site is None:
+        raise StepFailure(f"the virtual environment at {target} has no site-packages")
+    Path(own_site, "_mlops_shared_packages.pth").write_text(
+        "".join(f"{p}\n" for p in paths if not p.startswith(str(target)))
+    )
+    for name in ("pip", "pip3"):
+        shim = target / "bin" / name
+        shim.write_text(_PIP_SHIM.format(python=python))
+        shim.chmod(0o755)
+    return target
