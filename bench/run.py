@@ -18,24 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from _tools import find_tool
+
 HERE = Path(__file__).resolve().parent
 DEFAULT_SHARED = HERE.parent.parent / "shared" / "bench"
 BIN = Path(sys.executable).parent
-
-
-def _tool(name: str) -> str | None:
-    """The tool's real executable: this environment's first, and never a pyenv shim
-    (a shell script whose own start-up would be counted against the tool)."""
-    override = os.environ.get(name.upper())
-    if override:
-        return override
-    if (BIN / name).exists():
-        return str(BIN / name)
-    found = shutil.which(name)
-    if found and "/shims/" in found:
-        real = subprocess.run(["pyenv", "which", name], capture_output=True, text=True)
-        found = real.stdout.strip() or found
-    return found
 
 
 def _repo(source: Path) -> Path:
@@ -65,7 +52,7 @@ def _time(argv: list[str], cwd: Path, env: dict[str, str]) -> float:
 def main() -> None:
     runs = int(sys.argv[1]) if len(sys.argv) > 1 else 7
     shared = Path(sys.argv[2]) if len(sys.argv) > 2 else DEFAULT_SHARED
-    mlops, act = _tool("mlops"), _tool("act")
+    mlops, act = find_tool("mlops"), find_tool("act")
     if mlops is None:
         raise SystemExit("mlops is not installed in this environment")
     cache = Path(tempfile.mkdtemp(prefix="bench-cache-"))

@@ -6,19 +6,20 @@ The bar (DESIGN.md §5): `mlops --help` under 0.3 s. Usage: python bench/startup
 
 from __future__ import annotations
 
-import shutil
 import statistics
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from _tools import find_tool
+
 BIN = Path(sys.executable).parent
 
 
 def _command(name: str, *args: str) -> list[str] | None:
-    path = BIN / name if (BIN / name).exists() else shutil.which(name)
-    return [str(path), *args] if path else None
+    path = find_tool(name)
+    return [path, *args] if path else None
 
 
 def time_command(argv: list[str], runs: int) -> list[float]:
