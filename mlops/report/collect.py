@@ -235,7 +235,9 @@ def _collect_plots(repo: Any, revs: list[str], out: Collected, labels: dict[str,
             for rev, per_source in item.source_errors.items():
                 which = rev_key.get(rev)
                 for source, error in per_source.items():
-                    if which == "base" and isinstance(error, FileNotFoundError):
+                    if which == "base" and (
+                        isinstance(error, FileNotFoundError) or _is_image_output(source)
+                    ):
                         plot.notes.append(f"no data at {labels['base']} (`{source}` missing)")
                     elif which:
                         plot.notes.append(
@@ -247,6 +249,13 @@ def _collect_plots(repo: Any, revs: list[str], out: Collected, labels: dict[str,
                     plot.notes.append(f"not drawn for {labels[which]}: {_describe(error)}")
             if plot.series or plot.notes:
                 out.plots.append(plot)
+
+
+def _is_image_output(source: str) -> bool:
+    """A plot output of images (a directory of PNGs, or one image) that DVC, at a revision
+    without it, tries to parse as data; there it just means the base had no such plot."""
+    path = Path(source)
+    return path.is_dir() or path.suffix.lower() in (".png", ".jpg", ".jpeg", ".svg", ".gif")
 
 
 def _vega_plot(renderer: Any, rev_key: dict[str, str]) -> PlotData:
