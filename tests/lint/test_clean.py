@@ -81,9 +81,7 @@ def test_help_lists_lint_and_startup_stays_light() -> None:
     )
     loaded = json.loads(out.stdout)
     # Commands from other packages load when used (the CLI's LazyGroup), not at start-up.
-    assert not [
-        m for m in loaded if m.startswith(("mlops.lint", "mlops.report", "mlops.workflow"))
-    ]
+    assert not [m for m in loaded if m.startswith(("mlops.lint", "mlops.report", "mlops.workflow"))]
 
 
 def test_lint_help_describes_formats_and_exit_codes() -> None:
