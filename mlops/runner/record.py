@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import threading
 import time
 from pathlib import Path
@@ -20,12 +21,23 @@ from typing import Any
 
 from mlops.cachedir import cache_root
 
+KEEP_RUNS = 50  # older run records are removed when a new run starts ($MLOPS_KEEP_RUNS)
+
+
+def prune_runs(runs: Path, keep: int) -> None:
+    """Remove all but the newest ``keep`` run records (names sort by start time)."""
+    records = sorted(p for p in runs.iterdir() if p.is_dir()) if runs.is_dir() else []
+    for old in records[: max(0, len(records) - keep)]:
+        shutil.rmtree(old, ignore_errors=True)
+
 
 class RunRecord:
     def __init__(self, root: Path | None = None) -> None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         self.run_id = str(int(time.time() * 1000) % 10**10)
         self.base = root or cache_root()
+        keep = int(os.environ.get("MLOPS_KEEP_RUNS") or KEEP_RUNS)
+        prune_runs(self.base / "runs", max(keep - 1, 0))
         self.path = self.base / "runs" / f"{stamp}-{os.urandom(3).hex()}"
         self.logs = self.path / "logs"
         self.summaries_dir = self.path / "summaries"

@@ -316,3 +316,10 @@ def test_no_triggered_workflow_says_so(repo: Repo) -> None:
     assert run.returncode == 0
     assert "No job ran" in run.stderr and "branch 'main' filtered out" in run.stderr
     assert newest_record(repo.cache) is not None
+
+
+def test_old_run_records_are_pruned(repo: Repo) -> None:
+    repo.workflow("on: push\njobs:\n  a:\n    runs-on: x\n    steps: [{run: echo}]\n")
+    for _ in range(4):
+        assert repo.run("push", env={"MLOPS_KEEP_RUNS": "2"}).returncode == 0
+    assert len(list((repo.cache / "runs").iterdir())) == 2
