@@ -104,6 +104,8 @@ def execute(plan: Plan, repo: Repository, options: RunOptions) -> int:
 
     previous = signal.signal(signal.SIGINT, on_interrupt)
     previous_term = signal.signal(signal.SIGTERM, on_interrupt)
+    for path, reason in plan.not_triggered.items():
+        reporter.info(f"Not triggered: {path} ({reason})")
     started = time.monotonic()
     try:
         records = engine.run()
