@@ -1,6 +1,7 @@
-"""The generated project's journey: new project, a branch that changes a parameter, and
-``mlops run pull_request`` — tests and training pass, the CML comment is printed and saved,
-and the project's tree is untouched.
+"""The generated project's journey (the README's first command): a new project, a baseline
+model trained and committed on main, a branch that changes a hyperparameter, and
+``mlops run pull_request`` — tests and training pass, the CML comment with the metric deltas
+against main is printed and saved, and the project's tree is untouched.
 """
 
 from __future__ import annotations
@@ -22,6 +23,15 @@ def test_pull_request_journey(tmp_path: Path) -> None:
     root = tmp_path / "demo"
     assert run_mlops("new", str(root), "--defaults").returncode == 0
     project = Repo(root, tmp_path / "cache")
+    baseline = subprocess.run(
+        [sys.executable, "-m", "dvc", "repro", "-q"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert baseline.returncode == 0, baseline.stderr
+    project.commit("Baseline model")
     project.git("checkout", "-q", "-b", "tune-c")
     params = root / "params.yaml"
     params.write_text(params.read_text().replace("C: 1.0", "C: 0.1"))
@@ -49,7 +59,12 @@ def test_pull_request_journey(tmp_path: Path) -> None:
         "push-data": "skipped",
     }
     assert "── CML comment" in result.stderr
-    assert "train.logistic_regression.C" in result.stderr  # the changed param is named
+    comment = result.stderr.split("── CML comment")[1]
+    assert "train.logistic_regression.C" in comment  # the changed param is named
+    accuracy = next(line for line in comment.splitlines() if line.startswith("| `accuracy`"))
+    cells = [cell.strip() for cell in accuracy.strip("|").split("|")]
+    assert cells[1] != "—" and cells[2] != "—"  # a value at main and on the branch
+    assert float(cells[3]) == pytest.approx(float(cells[2]) - float(cells[1]), abs=1e-3)
     record = Path(result.stderr.split("Run record: ")[-1].strip())
     comments = sorted((record / "comments").glob("*.md"))
     assert len(comments) == 1
