@@ -135,9 +135,10 @@ def test_cml_comment_is_saved_updated_in_place_and_printed(repo: Repo) -> None:
             steps:
               - uses: iterative/setup-cml@v2
               - run: |
+                  mkdir -p plots && printf 'PNGDATA' > plots/roc.png
                   echo "# First report" > report.md
                   cml comment update --watermark-title="model report" report.md
-                  echo "# Second report" > report.md
+                  { echo "# Second report"; echo "![ROC](plots/roc.png)"; echo "![remote](https://example.com/x.png)"; } > report.md
                   cml comment update --watermark-title="model report" report.md
                   echo "# Other" > other.md
                   cml comment create other.md
@@ -146,8 +147,13 @@ def test_cml_comment_is_saved_updated_in_place_and_printed(repo: Repo) -> None:
     assert run.returncode == 0, run.stderr
     comments = sorted((run.record / "comments").glob("*.md"))
     assert len(comments) == 2
-    assert comments[0].read_text().startswith("# Second report")
-    assert "CML watermark model report" in comments[0].read_text()
+    first = comments[0].read_text()
+    assert first.startswith("# Second report")
+    assert "CML watermark model report" in first
+    # Local images are copied beside the saved comment, as CML would upload them.
+    assert "![ROC](1-assets/plots-roc.png)" in first
+    assert (comments[0].parent / "1-assets" / "plots-roc.png").read_bytes() == b"PNGDATA"
+    assert "![remote](https://example.com/x.png)" in first
     assert "── CML comment" in run.stderr and "# Second report" in run.stderr
 
 
