@@ -202,6 +202,11 @@ def run_command(
         local_repositories=parse_local_repositories(local_repositories),
         matrix_filters=parse_pairs(matrix_filters, ":", "--matrix"),
     )
+    # As on GitHub: ::debug:: lines show when the ACTIONS_STEP_DEBUG secret or variable is true.
+    options.step_debug = "true" in (
+        options.secrets.get("ACTIONS_STEP_DEBUG", "").lower(),
+        options.variables.get("ACTIONS_STEP_DEBUG", "").lower(),
+    )
     plan = make_plan(**plan_options)
     code = execute(plan, Repository.at(Path(directory)), options)
     if code:

@@ -282,13 +282,7 @@ class JobRun:
         conclusion = "success" if continue_on_error else outcome
         if continue_on_error:
             detail = (detail + ", " if detail else "") + "continue-on-error"
-        reporter.step_finished(
-            self.key,
-            name,
-            outcome if outcome != "success" else "success",
-            time.monotonic() - started,
-            detail,
-        )
+        reporter.step_finished(self.key, name, outcome, time.monotonic() - started, detail)
         if conclusion == "cancelled":
             self.status = "cancelled"
         self._set_status(conclusion)

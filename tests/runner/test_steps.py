@@ -207,6 +207,8 @@ def test_workflow_commands(repo: Repo) -> None:
     assert "hidden unless debugging" not in run.stderr
     assert "::error::not a command while paused" in run.stderr
     assert "'set-output' command is disabled" in run.stderr
+    debugging = repo.run("push", "--var", "ACTIONS_STEP_DEBUG=true")
+    assert "debug: hidden unless debugging" in debugging.stderr
 
 
 def test_step_summary_is_printed_and_saved(repo: Repo) -> None:
