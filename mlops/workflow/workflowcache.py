@@ -7,9 +7,9 @@ hit neither the YAML parser nor the checks are imported, which keeps `mlops run`
 
 from __future__ import annotations
 
-import hashlib
 import os
 import pickle
+import zlib
 from pathlib import Path
 
 from mlops import __version__
@@ -17,34 +17,39 @@ from mlops.cachedir import cache_root
 from mlops.workflow.model import Workflow
 
 
-def _entry(path: Path, display_path: str) -> Path | None:
+def _entry(path: Path, display_path: str) -> tuple[Path, str] | None:
+    """The cache file for ``path`` and the key stored in it (compared on load, so two keys
+    sharing a file name only cost a re-check)."""
     try:
         stat = path.stat()
     except OSError:
         return None
     key = f"{__version__}\0{path.resolve()}\0{display_path}\0{stat.st_size}\0{stat.st_mtime_ns}"
-    return cache_root() / "workflows" / (hashlib.sha256(key.encode()).hexdigest()[:32] + ".pickle")
+    name = f"{zlib.crc32(key.encode()):08x}{zlib.adler32(key.encode()):08x}.pickle"
+    return cache_root() / "workflows" / name, key
 
 
 def load_workflow(path: Path, *, display_path: str | None = None) -> Workflow:
     """Like :func:`mlops.workflow.loader.load_workflow`, from the cache when unchanged."""
     shown = display_path or str(path)
-    entry = _entry(path, shown)
-    if entry is not None:
+    found = _entry(path, shown)
+    if found is not None:
+        entry, key = found
         try:
-            cached = pickle.loads(entry.read_bytes())
+            cached_key, cached = pickle.loads(entry.read_bytes())
         except Exception:  # missing, stale format or unreadable: check the file again
-            cached = None
-        if isinstance(cached, Workflow):
+            cached_key, cached = None, None
+        if cached_key == key and isinstance(cached, Workflow):
             return cached
     from mlops.workflow.loader import load_workflow as load_and_check
 
     workflow = load_and_check(path, display_path=shown)
-    if entry is not None:
+    if found is not None:
+        entry, key = found
         try:
             entry.parent.mkdir(parents=True, exist_ok=True)
             temporary = entry.with_suffix(f".{os.getpid()}.tmp")
-            temporary.write_bytes(pickle.dumps(workflow, protocol=pickle.HIGHEST_PROTOCOL))
+            temporary.write_bytes(pickle.dumps((key, workflow), protocol=pickle.HIGHEST_PROTOCOL))
             temporary.replace(entry)
         except OSError:
             pass  # a read-only cache only costs speed
