@@ -169,12 +169,16 @@ def _finish(
                 f"{r.key.ljust(width)}  {SYMBOLS[r.result]} {r.result.ljust(9)}"
                 f"{r.seconds:7.2f}s{why}"
             )
+    comments = record.comment_files()
     for job, parts in record.summaries.items():
         reporter.raw("")
+        if comments:  # the report is usually both; print it once, in full, as the comment
+            reporter.raw(f"── Step summary: {job} (saved in {record.summaries_dir}) ──")
+            continue
         reporter.raw(f"── Step summary: {job} ──")
         for part in parts:
             reporter.raw(part.rstrip("\n"))
-    for comment in record.comment_files():
+    for comment in comments:
         reporter.raw("")
         reporter.raw(f"── CML comment ({comment}) ──")
         reporter.raw(comment.read_text(encoding="utf-8").rstrip("\n"))
