@@ -14,8 +14,20 @@ from tests.runner.conftest import Repo, newest_record
 
 
 def _processes_with(marker: str) -> list[str]:
-    out = subprocess.run(["ps", "-eo", "pid,args"], capture_output=True, text=True).stdout
-    return [line for line in out.splitlines() if marker in line and "ps -eo" not in line]
+    """Command lines of live processes that contain ``marker`` (read from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "cmdline").read_bytes()
+            state = (entry / "stat").read_text().split(") ", 1)[1][:1]
+        except (OSError, IndexError):
+            continue
+        command = raw.replace(b"\0", b" ").decode(errors="replace")
+        if marker in command and state != "Z":  # a zombie has already exited
+            found.append(command)
+    return found
 
 
 def test_needs_outputs_and_skipped_dependents(repo: Repo) -> None:
