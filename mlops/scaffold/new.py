@@ -192,13 +192,18 @@ def _set_up_repository(destination: Path, *, track_csv: bool, echo: Callable[[st
 
 
 def _identity_env(destination: Path) -> dict[str, str] | None:
-    """Fall back to a placeholder identity when git has none, so the first commit works."""
-    if _git(["config", "user.email"], destination).stdout.strip():
+    """Fill in a placeholder for whatever part of git's identity is missing, so the first
+    commit works on a machine where git was never configured."""
+    configured = {
+        key: _git(["config", f"user.{key.lower()}"], destination).stdout.strip()
+        for key in ("NAME", "EMAIL")
+    }
+    if all(configured.values()):
         return None
     env = dict(os.environ)
     for role in ("AUTHOR", "COMMITTER"):
         for key, fallback in (("NAME", "mlops"), ("EMAIL", "mlops@localhost")):
-            if not env.get(f"GIT_{role}_{key}"):
+            if not configured[key] and not env.get(f"GIT_{role}_{key}"):
                 env[f"GIT_{role}_{key}"] = fallback
     return env
 
