@@ -154,14 +154,16 @@ def run_command(
       mlops run pull_request -n      # the plan, executing nothing
       mlops run push -j test -s TOKEN --env-file .env
     """
+    from mlops.flagvalues import assignments, split_pairs
+
     plan_options = {
         "directory": directory,
         "workflows": workflows,
         "event_name": event,
         "event_path": event_path,
         "job": job,
-        "matrix_filters": matrix_filters,
-        "inputs": inputs,
+        "matrix_filters": split_pairs(matrix_filters, "--matrix", separator=":"),
+        "inputs": assignments(inputs, "--input"),
     }
     if list_jobs or show_graph or dry_run:
         from mlops.workflow.runplan import plan_run
@@ -182,25 +184,27 @@ def run_command(
     from pathlib import Path
 
     from mlops.runner.engine import RunOptions
-    from mlops.runner.run import execute, pairs, parse_local_repositories, read_dotenv
+    from mlops.runner.run import execute, parse_local_repositories, read_dotenv
     from mlops.workflow.repository import Repository
-    from mlops.workflow.runplan import make_plan, parse_pairs
+    from mlops.workflow.runplan import make_plan
 
     options = RunOptions(
         secrets={
             **(read_dotenv(secret_file, "--secret-file") if secret_file else {}),
-            **pairs(secrets, "-s", from_env=True),
+            **assignments(secrets, "-s", from_env=True),
         },
         variables={
             **(read_dotenv(var_file, "--var-file") if var_file else {}),
-            **pairs(variables, "--var"),
+            **assignments(variables, "--var"),
         },
-        env={**(read_dotenv(env_file, "--env-file") if env_file else {}), **pairs(env, "--env")},
-        inputs=dict(parse_pairs(inputs, "=", "--input")),
+        env={
+            **(read_dotenv(env_file, "--env-file") if env_file else {}),
+            **assignments(env, "--env"),
+        },
         concurrent_jobs=concurrent_jobs,
         as_json=as_json,
         local_repositories=parse_local_repositories(local_repositories),
-        matrix_filters=parse_pairs(matrix_filters, ":", "--matrix"),
+        matrix_filters=plan_options["matrix_filters"],
     )
     # As on GitHub: ::debug:: lines show when the ACTIONS_STEP_DEBUG secret or variable is true.
     options.step_debug = "true" in (

@@ -33,7 +33,6 @@ class RunOptions:
     secrets: dict[str, str] = field(default_factory=dict)
     variables: dict[str, str] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
-    inputs: dict[str, str] = field(default_factory=dict)
     concurrent_jobs: int | None = None
     as_json: bool = False
     local_repositories: dict[str, Path] = field(default_factory=dict)

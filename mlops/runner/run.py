@@ -7,7 +7,6 @@ comments, and the run record's path. Ctrl-C cancels the run and kills every step
 
 from __future__ import annotations
 
-import os
 import shutil
 import signal
 import threading
@@ -55,22 +54,6 @@ def read_dotenv(path: str, flag: str) -> dict[str, str]:
                 value = value.replace("\\n", "\n")
         values[key.strip()] = value
     return values
-
-
-def pairs(values: tuple[str, ...], flag: str, *, from_env: bool = False) -> dict[str, str]:
-    result: dict[str, str] = {}
-    for item in values:
-        name, sep, value = item.partition("=")
-        if not name:
-            raise UsageError(f"{flag} expects NAME=VALUE, got {item!r}")
-        if not sep:
-            if not from_env:
-                raise UsageError(f"{flag} expects NAME=VALUE, got {item!r}")
-            if name not in os.environ:
-                raise UsageError(f"{flag} {name}: no such variable in the environment")
-            value = os.environ[name]
-        result[name] = value
-    return result
 
 
 def parse_local_repositories(values: tuple[str, ...]) -> dict[str, Path]:

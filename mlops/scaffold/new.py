@@ -20,7 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from mlops.errors import UsageError
-from mlops.scaffold.questions import check_answers, load_questions, parse_data_pairs
+from mlops.flagvalues import split_pairs
+from mlops.scaffold.questions import check_answers, load_questions
 from mlops.scaffold.templates import project_template
 
 CSV_DESTINATION = Path("data/raw/dataset.csv")
@@ -51,7 +52,7 @@ def new_project(
     destination = Path(path).expanduser().absolute()
     _check_destination(destination, force)
     source = _template_source(template)
-    answers: dict[str, Any] = parse_data_pairs(data)
+    answers: dict[str, Any] = dict(split_pairs(data, "--data", name="KEY"))
     if not _REMOTE_TEMPLATE.match(source):
         answers = check_answers(answers, load_questions(Path(source)))
     csv_source = _csv_source(answers)

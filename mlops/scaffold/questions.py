@@ -25,17 +25,6 @@ class Question:
     choices: tuple[str, ...]
 
 
-def parse_data_pairs(pairs: tuple[str, ...] | list[str]) -> dict[str, str]:
-    """``["a=1", "b=x=y"]`` -> ``{"a": "1", "b": "x=y"}``."""
-    data: dict[str, str] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--data expects KEY=VALUE, got {pair!r}")
-        data[key.strip()] = value
-    return data
-
-
 def load_questions(template_dir: Path) -> dict[str, Question]:
     """The questions of a local copier template, by name."""
     for name in ("copier.yml", "copier.yaml"):

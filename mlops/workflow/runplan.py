@@ -1,7 +1,7 @@
-"""From ``mlops run`` flags to a checked plan and its text: list, graph or dry run.
+"""From ``mlops run`` options to a checked plan and its text: list, graph or dry run.
 
-Parses the flag values (``--matrix KEY:VALUE``, ``--input NAME=VALUE``, ``-e FILE``), picks
-the event, loads and checks every workflow, and plans. Executes nothing.
+Picks the event (reading ``-e FILE``), checks dispatch inputs, loads and checks every
+workflow, and plans. Executes nothing.
 """
 
 from __future__ import annotations
@@ -15,18 +15,6 @@ from mlops.workflow.events import load_event_file, make_event
 from mlops.workflow.model import Workflow
 from mlops.workflow.plan import Plan, build_plan, load_workflows, workflow_files
 from mlops.workflow.repository import Repository
-
-
-def parse_pairs(
-    values: tuple[str, ...] | list[str], separator: str, flag: str
-) -> list[tuple[str, str]]:
-    pairs = []
-    for value in values:
-        key, sep, rest = value.partition(separator)
-        if not sep or not key:
-            raise UsageError(f"{flag} expects NAME{separator}VALUE, got {value!r}")
-        pairs.append((key, rest))
-    return pairs
 
 
 def default_event(workflows: list[Workflow]) -> str:
@@ -62,13 +50,13 @@ def make_plan(
     event_name: str | None,
     event_path: str | None,
     job: str | None,
-    matrix_filters: tuple[str, ...] | list[str] = (),
-    inputs: tuple[str, ...] | list[str] = (),
+    matrix_filters: list[tuple[str, str]] | None = None,
+    inputs: dict[str, str] | None = None,
     check_triggers: bool = True,
 ) -> Plan:
     repo = Repository.at(Path(directory))
     loaded = load_workflows(repo.root, workflow_files(repo.root, workflows))
-    given_inputs = dict(parse_pairs(inputs, "=", "--input"))
+    given_inputs = dict(inputs or {})
     name = event_name or default_event(loaded)
     if name == "workflow_dispatch" and check_triggers:
         check_inputs(loaded, given_inputs)
@@ -86,7 +74,7 @@ def make_plan(
         loaded,
         event,
         job=job,
-        matrix_filters=parse_pairs(matrix_filters, ":", "--matrix"),
+        matrix_filters=matrix_filters or [],
         check_triggers=check_triggers,
     )
 

@@ -51,12 +51,12 @@ def _as_repository(tmp_path: Path, source: Path) -> Path:
     return root
 
 
-def _required_inputs(root: Path) -> list[str]:
-    inputs = []
+def _required_inputs(root: Path) -> dict[str, str]:
+    inputs = {}
     for path in sorted((root / ".github" / "workflows").glob("*.yml")):
         for spec in load_workflow(path).dispatch_inputs.values():
             if spec.required and spec.default is None:
-                inputs.append(f"{spec.name}={spec.options[0] if spec.options else 'x'}")
+                inputs[spec.name] = spec.options[0] if spec.options else "x"
     return inputs
 
 
@@ -83,7 +83,7 @@ def test_lists_and_dry_runs_for_every_event(tmp_path: Path, source: Path) -> Non
             event_name=event,
             event_path=None,
             job=None,
-            inputs=_required_inputs(root) if event == "workflow_dispatch" else (),
+            inputs=_required_inputs(root) if event == "workflow_dispatch" else None,
         )
         assert text.startswith(f"Event: {event}")
         assert "Stage 0:" in text or "Not triggered:" in text
