@@ -129,26 +129,13 @@ class JobRun:
 
     def evaluate(self, value: Any) -> Any:
         """A YAML value with ``${{ }}`` evaluated (a whole expression keeps its type)."""
-        if isinstance(value, str) and "${{" in value:
-            from mlops.workflow import expressions
+        if not isinstance(value, str | dict | list) or (
+            isinstance(value, str) and "${{" not in value
+        ):
+            return value  # the common case; the expression engine is not even imported
+        from mlops.workflow import expressions
 
-            stripped = value.strip()
-            found = expressions.find_expressions(stripped)
-            if (
-                len(found) == 1
-                and stripped.startswith("${{")
-                and stripped.endswith("}}")
-                and found[0].offset + len(found[0].text) + 2 == len(stripped)
-            ):
-                return expressions.evaluate(
-                    found[0].text, self.contexts, workspace=str(self.workspace)
-                )
-            return expressions.interpolate(value, self.contexts, workspace=str(self.workspace))
-        if isinstance(value, dict):
-            return {k: self.evaluate(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self.evaluate(v) for v in value]
-        return value
+        return expressions.evaluate_value(value, self.contexts, workspace=str(self.workspace))
 
     def condition(self, condition: str | None) -> bool:
         """An ``if:``; without one a step runs only while the job succeeds (``success()``)."""

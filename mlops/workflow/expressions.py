@@ -64,11 +64,13 @@ __all__ = [
     "TemplateExpression",
     "evaluate",
     "evaluate_condition",
+    "evaluate_value",
     "find_expressions",
     "interpolate",
     "parse",
     "referenced_contexts",
     "referenced_functions",
+    "whole_expression",
 ]
 
 Contexts = Mapping[str, Any]
@@ -119,8 +121,9 @@ def _expression_end(template: str, position: int) -> int:
     return -1
 
 
-def _whole_expression(text: str) -> TemplateExpression | None:
-    """The expression if ``text`` is exactly one ``${{ }}`` and nothing else."""
+def whole_expression(text: str) -> TemplateExpression | None:
+    """The expression if ``text`` is exactly one ``${{ }}`` and nothing else (strip first to
+    allow surrounding whitespace)."""
     if not text.startswith("${{"):
         return None
     found = find_expressions(text)
@@ -136,7 +139,7 @@ def _unwrap(expression: str) -> tuple[str, int]:
         return expression, 0
     lead = len(expression) - len(expression.lstrip())
     try:
-        whole = _whole_expression(stripped)
+        whole = whole_expression(stripped)
     except ExpressionError as error:
         raise error.shifted(error.offset + lead) from None
     if whole is None:
@@ -216,6 +219,25 @@ def interpolate(template: str, contexts: Contexts, *, workspace: Workspace = Non
     return "".join(pieces)
 
 
+def evaluate_value(value: Any, contexts: Contexts, *, workspace: Workspace = None) -> Any:
+    """A YAML value with every ``${{ }}`` evaluated, as GitHub evaluates ``with``, ``env``,
+    ``strategy`` and the like: a string that is one whole expression keeps the expression's
+    type (``${{ fromJSON(x) }}`` gives a list); other strings are interpolated; mappings and
+    sequences are evaluated item by item; anything else is returned as it is."""
+    if isinstance(value, str):
+        if "${{" not in value:
+            return value
+        whole = whole_expression(value.strip())
+        if whole is not None:
+            return evaluate(whole.text, contexts, workspace=workspace)
+        return interpolate(value, contexts, workspace=workspace)
+    if isinstance(value, dict):
+        return {k: evaluate_value(v, contexts, workspace=workspace) for k, v in value.items()}
+    if isinstance(value, list):
+        return [evaluate_value(v, contexts, workspace=workspace) for v in value]
+    return value
+
+
 def evaluate_condition(
     condition: str | bool | float | None, contexts: Contexts, *, workspace: Workspace = None
 ) -> bool:
@@ -232,7 +254,7 @@ def evaluate_condition(
         return _success(contexts) and condition
     if isinstance(condition, int | float):
         return _success(contexts) and truthy(condition)
-    if "${{" in condition and _whole_expression(condition) is None:
+    if "${{" in condition and whole_expression(condition) is None:
         names: set[str] = set()
         for found in find_expressions(condition):
             names |= referenced_functions(found.text)

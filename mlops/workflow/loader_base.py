@@ -316,14 +316,9 @@ class CheckerBase:
 
 
 def _whole(text: str) -> bool:
-    stripped = text.strip()
+    """Whether ``text`` is one ``${{ }}`` and nothing else (a broken one counts: the
+    expression check reports it)."""
     try:
-        found = expressions.find_expressions(stripped)
+        return expressions.whole_expression(text.strip()) is not None
     except expressions.ExpressionError:
-        return True  # reported by the expression check
-    return (
-        len(found) == 1
-        and stripped.startswith("${{")
-        and stripped.endswith("}}")
-        and found[0].offset + len(found[0].text) + 2 == len(stripped)
-    )
+        return True

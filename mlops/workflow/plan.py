@@ -347,28 +347,13 @@ def resolve_matrix(
     strategy = planned.job.strategy
     if strategy is None or strategy.matrix is None:
         return [{}]
-    value = _evaluate_tree(strategy.matrix, contexts)
+    from mlops.workflow import expressions
+
+    value = expressions.evaluate_value(strategy.matrix, contexts)
     if not isinstance(value, dict):
         raise matrix_module.MatrixError(f"strategy.matrix evaluated to {value!r}, not a mapping")
     legs = matrix_module.expand_matrix(value)
     return matrix_module.filter_legs(legs, filters) if filters else legs
-
-
-def _evaluate_tree(value: Any, contexts: dict[str, Any]) -> Any:
-    """Evaluate every ``${{ }}`` in a YAML value; a whole-expression string keeps its type."""
-    if isinstance(value, str) and "${{" in value:
-        from mlops.workflow import expressions
-
-        stripped = value.strip()
-        found = expressions.find_expressions(stripped)
-        if len(found) == 1 and stripped.startswith("${{") and stripped.endswith("}}"):
-            return expressions.evaluate(found[0].text, contexts)
-        return expressions.interpolate(value, contexts)
-    if isinstance(value, dict):
-        return {k: _evaluate_tree(v, contexts) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_evaluate_tree(v, contexts) for v in value]
-    return value
 
 
 def _has_expression(value: Any) -> bool:
