@@ -20,7 +20,7 @@ from mlops.lint.source import Source
 from mlops.lint.yamlwalk import accesses, find, items, mapping, scalars, text, value_paths
 from mlops.workflow import loader
 from mlops.workflow import matrix as matrix_module
-from mlops.workflow.loader import scalar_text
+from mlops.workflow.model import scalar_text
 from mlops.workflow.yamlnodes import Mapping, Node, Scalar, Sequence, YamlError, parse_yaml
 from mlops.workflow.yamlnodes import to_python as py
 

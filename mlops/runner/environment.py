@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 
+from mlops.workflow.model import scalar_text
+
 HOST_ALLOW = (
     "PATH",
     "HOME",
@@ -76,13 +78,5 @@ def merge_env(base: dict[str, str], *layers: Mapping[str, object]) -> dict[str, 
         for key, value in layer.items():
             if key.startswith(PROTECTED_PREFIXES) and key in base:
                 continue
-            merged[key] = "" if value is None else _text(value)
+            merged[key] = "" if value is None else scalar_text(value)
     return merged
-
-
-def _text(value: object) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)

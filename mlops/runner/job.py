@@ -19,7 +19,7 @@ from mlops.runner import filecommands, shells, workflowcommands
 from mlops.runner.environment import merge_env
 from mlops.runner.process import ProcessGroups, run_process
 from mlops.workflow.expr_errors import ExpressionError
-from mlops.workflow.model import Step
+from mlops.workflow.model import Step, scalar_text
 
 if TYPE_CHECKING:
     from mlops.runner.engine import RunState
@@ -123,7 +123,9 @@ class JobRun:
             "job": {"status": "success", "container": {}, "services": {}},
             "steps": self.steps_context,
         }
-        self.contexts["env"] = self._evaluate_env(workflow.env, self.job.env)
+        # Workflow and job env may not read steps (spec §6.5): evaluated once, at job start.
+        self.job_env = self._evaluate_env(workflow.env, self.job.env)
+        self.contexts["env"] = dict(self.job_env)
 
     # -- expressions -------------------------------------------------------------------------
 
@@ -148,14 +150,9 @@ class JobRun:
         )
 
     def text(self, value: Any) -> str:
+        """A value evaluated and turned into the string a step sees (null is '')."""
         result = self.evaluate(value)
-        if result is None:
-            return ""
-        if isinstance(result, bool):
-            return "true" if result else "false"
-        if isinstance(result, float) and result.is_integer():
-            return str(int(result))
-        return str(result)
+        return "" if result is None else scalar_text(result)
 
     def _evaluate_env(self, *layers: Any) -> dict[str, str]:
         env: dict[str, str] = {}
@@ -304,8 +301,7 @@ class JobRun:
 
     def step_env(self, step: Step) -> dict[str, str]:
         """The ``env`` context for a step: workflow, job, then step env; then the env files."""
-        base = dict(self._evaluate_env(self.planned.workflow.env, self.job.env))
-        base.update(self.env_from_files)
+        base = {**self.job_env, **self.env_from_files}
         self.contexts["env"] = base
         step_env = step.env if isinstance(step.env, dict) else self.evaluate(step.env) or {}
         for key, value in step_env.items():

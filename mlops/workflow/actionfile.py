@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops.errors import Location, UsageError
-from mlops.workflow.loader import scalar_text
-from mlops.workflow.model import Step
+from mlops.workflow.model import Step, scalar_text
 from mlops.workflow.yamlnodes import Mapping, Sequence, YamlError, parse_yaml, to_python
 
 

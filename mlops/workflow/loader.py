@@ -25,7 +25,6 @@ from mlops.workflow.loader_base import (  # noqa: F401  (re-exported: the loader
     _pos,
     _type_name,
     find_cycle,
-    scalar_text,
 )
 from mlops.workflow.loader_jobs import JobChecks
 from mlops.workflow.model import Diagnostic, InputSpec, Pos, Workflow, WorkflowError

@@ -13,7 +13,7 @@ from typing import Any
 from mlops.workflow import expressions
 from mlops.workflow.availability import SPECIAL_FUNCTIONS, TABLE, Availability
 from mlops.workflow.graph import find_cycle  # noqa: F401  (used by the job checks)
-from mlops.workflow.model import Diagnostic, Pos
+from mlops.workflow.model import Diagnostic, Pos, scalar_text
 from mlops.workflow.yamlnodes import Mapping, Node, Scalar, Sequence
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -133,15 +133,6 @@ _INPUT_TYPES = {
     "workflow_dispatch": {"string", "boolean", "number", "choice", "environment"},
     "workflow_call": {"string", "boolean", "number"},
 }
-
-
-def scalar_text(value: Any) -> str:
-    """A YAML scalar's value as GitHub turns it into a string."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
 
 
 def _pos(node: Node) -> Pos:

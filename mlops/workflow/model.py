@@ -38,6 +38,15 @@ class Diagnostic:
         return f"{self.path}:{self.line}:{self.column}: {self.message}"
 
 
+def scalar_text(value: Any) -> str:
+    """A YAML scalar's value as GitHub turns it into a string."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 class WorkflowError(MlopsError):
     """A workflow that GitHub would reject; ``str()`` is ``file:line:col: message``."""
 
