@@ -233,17 +233,7 @@ def greater_than(left: Any, right: Any) -> bool:
 
 def less_than(left: Any, right: Any) -> bool:
     """``left < right`` after coercion; false for NaN and for mismatched kinds."""
-    left, lkind, right, rkind = _coerce(left, right)
-    if lkind is not rkind:
-        return False
-    if lkind is ValueKind.NUMBER:
-        lnum, rnum = _as_float(left), _as_float(right)
-        return not (math.isnan(lnum) or math.isnan(rnum)) and lnum < rnum
-    if lkind is ValueKind.STRING:
-        return fold(left) < fold(right)
-    if lkind is ValueKind.BOOLEAN:
-        return not left and bool(right)
-    return False
+    return greater_than(right, left)  # coercion is symmetric, so this is the same comparison
 
 
 # --- property and index access -------------------------------------------------------------
