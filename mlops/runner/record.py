@@ -7,6 +7,8 @@
     summaries/<job>.md  step summaries ($GITHUB_STEP_SUMMARY)
     artifacts/<name>/   upload-artifact
     comments/<n>.md     what `cml comment create|update` would post
+    checks/, pulls/, assets/, cml.jsonl   what the other `cml` commands would send
+                        (see mlops.runner.cml.store)
 """
 
 from __future__ import annotations
@@ -65,6 +67,19 @@ class RunRecord:
     def comment_files(self) -> list[Path]:
         """What `cml comment create|update` wrote, oldest first."""
         return sorted(self.comments_dir.glob("*.md"), key=lambda p: int(p.stem))
+
+    def cml_files(self) -> list[Path]:
+        """Everything the local `cml` saved that a secret could be in (masked at the end)."""
+        kinds = ("comments", "checks", "pulls")
+        files = [p for kind in kinds for p in (self.path / kind).glob("*.*") if p.is_file()]
+        index = self.path / "cml.jsonl"
+        return [*files, index] if index.is_file() else files
+
+    def cml_entries(self) -> list[dict[str, Any]]:
+        """What each `cml` command in the run did, in order."""
+        from mlops.runner.cml.store import read_index
+
+        return read_index(self.path)
 
     def write_summary(self, data: dict[str, Any]) -> None:
         (self.path / "run.json").write_text(json.dumps(data, indent=2), encoding="utf-8")

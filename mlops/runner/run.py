@@ -112,8 +112,9 @@ def _finish(
     seconds: float,
     plan: Plan,
 ) -> None:
-    for comment in record.comment_files():  # saved by another process: mask them now
-        comment.write_text(masker(comment.read_text(encoding="utf-8")), encoding="utf-8")
+    for saved in record.cml_files():  # saved by another process: mask them now
+        saved.write_text(masker(saved.read_text(encoding="utf-8")), encoding="utf-8")
+    cml = record.cml_entries()
     record.write_summary(
         {
             "event": plan.event.name,
@@ -131,6 +132,7 @@ def _finish(
                 for r in records
             ],
             "not_triggered": plan.not_triggered,
+            "cml": cml,
         }
     )
     if not records:
@@ -165,5 +167,14 @@ def _finish(
         reporter.raw("")
         reporter.raw(f"── CML comment ({comment}) ──")
         reporter.raw(comment.read_text(encoding="utf-8").rstrip("\n"))
+    for entry in cml:
+        if entry.get("command") == "check create":
+            reporter.raw("")
+            reporter.raw(f"── CML check, {entry.get('conclusion')} ({entry.get('path')}) ──")
+            reporter.raw(Path(entry["path"]).read_text(encoding="utf-8").rstrip("\n"))
+        elif entry.get("command") == "pr create":
+            reporter.raw("")
+            reporter.raw(f"── CML pull request, not opened ({entry.get('path')}) ──")
+            reporter.raw(Path(entry["path"]).read_text(encoding="utf-8").rstrip("\n"))
     reporter.raw("")
     reporter.raw(f"Run record: {record.path}")

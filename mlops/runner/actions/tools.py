@@ -1,11 +1,13 @@
 """iterative/setup-cml and iterative/setup-dvc, locally.
 
-setup-cml puts a local ``cml`` on PATH whose ``comment create|update`` saves the comment in
-the run record (CML itself only runs on GitHub); setup-dvc checks that dvc is installed.
+setup-cml puts the local ``cml`` (:mod:`mlops.runner.cml`) on PATH: its comments, checks,
+published files and pull requests go to the run record (CML itself only runs against
+GitHub); setup-dvc checks that dvc is installed.
 """
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import stat
 import sys
@@ -18,21 +20,38 @@ if TYPE_CHECKING:
     from mlops.workflow.model import Step
 
 
+LEGACY_COMMANDS = (
+    "send-comment",
+    "send-github-check",
+    "publish",
+    "tensorboard-dev",
+    "runner",
+    "pr",
+)
+
+
 def setup_cml(
     job: JobRun, step: Step, inputs: dict[str, str], env: dict[str, str], timeout: float
 ) -> tuple[dict[str, str], bool, str]:
     bin_dir = job.temp / "cml-bin"
     bin_dir.mkdir(exist_ok=True)
-    shim = bin_dir / "cml"
-    comments = job.state.record.comments_dir
-    shim.write_text(
-        "#!/bin/sh\n"
-        f"MLOPS_CML_DIR='{comments}' exec '{sys.executable}' -m mlops.runner.cml \"$@\"\n"
-    )
-    shim.chmod(shim.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+    variables = {
+        "MLOPS_RUN_RECORD": str(job.state.record.path),
+        "MLOPS_JOB": job.key,
+        "MLOPS_JOB_ROOT": str(job.root),
+    }
+    assignments = " ".join(f"{name}={shlex.quote(value)}" for name, value in variables.items())
+    program = f"{assignments} exec {shlex.quote(sys.executable)} -m mlops.runner.cml"
+    # `cml-send-comment ...` and the other legacy names run `cml send-comment ...` (CML 0.x).
+    for name, prefix in {"cml": "", **{f"cml-{c}": f"{c} " for c in LEGACY_COMMANDS}}.items():
+        shim = bin_dir / name
+        shim.write_text(f'#!/bin/sh\n{program} {prefix}"$@"\n')
+        shim.chmod(shim.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
     job.path_prepends.append(str(bin_dir))
     job.state.reporter.line(
-        job.key, "cml: local stand-in on PATH (comments are saved in the run record, not posted)"
+        job.key,
+        "cml: local stand-in on PATH (comments, checks and pull requests are saved in the "
+        "run record, not sent)",
     )
     return {}, False, ""
 
