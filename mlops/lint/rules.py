@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 RULES: dict[str, tuple[str, str]] = {
-    # From the workflow engine's checks (mlops.workflow.loader)
+    # From the workflow engine's checks (mlops.workflow.schema.loader)
     "yaml": ("error", "The file is not valid YAML (syntax, tabs, duplicate keys, encoding)."),
     "syntax": ("error", "A key or value GitHub Actions would reject."),
     "expression": ("error", "A ${{ }} expression that does not parse or calls a function wrongly."),

@@ -1,6 +1,6 @@
 """Our checks of GitHub Actions workflows and action.yml files, on top of the workflow engine.
 
-The engine (:func:`mlops.workflow.loader.check_workflow`) gives schema, expression, context,
+The engine (:func:`mlops.workflow.schema.loader.check_workflow`) gives schema, expression, context,
 ``needs`` and event problems with positions; this module adds what no wrapped tool checks (or
 checks everywhere): version numbers YAML turns into floats, script injection, checkouts of PR
 code under ``pull_request_target``, token permissions, SHA pinning, persisted credentials,
@@ -18,9 +18,9 @@ from mlops.lint.findings import Finding
 from mlops.lint.rules import severity_of
 from mlops.lint.source import Source
 from mlops.lint.yamlwalk import accesses, find, items, mapping, scalars, text, value_paths
-from mlops.workflow import loader
 from mlops.workflow import matrix as matrix_module
 from mlops.workflow.model import scalar_text
+from mlops.workflow.schema import loader
 from mlops.workflow.yamlnodes import Mapping, Node, Scalar, Sequence, YamlError, parse_yaml
 from mlops.workflow.yamlnodes import to_python as py
 

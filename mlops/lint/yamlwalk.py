@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from typing import NamedTuple
 
 from mlops.workflow import expressions
-from mlops.workflow.expr_parser import Call, ContextAccess, Index, Literal, Logical, children
-from mlops.workflow.expr_parser import Node as ExprNode
+from mlops.workflow.expressions.parser import Call, ContextAccess, Index, Literal, Logical, children
+from mlops.workflow.expressions.parser import Node as ExprNode
 from mlops.workflow.yamlnodes import Mapping, Node, Scalar, Sequence
 
 

@@ -1,4 +1,4 @@
-"""The ``mlops run`` command: flags and output; planning is in :mod:`mlops.workflow.runplan`,
+"""The ``mlops run`` command: flags and output; planning is in :mod:`mlops.runner.runplan`,
 execution in :mod:`mlops.runner.run`."""
 
 from __future__ import annotations
@@ -166,7 +166,7 @@ def run_command(
         "inputs": assignments(inputs, "--input"),
     }
     if list_jobs or show_graph or dry_run:
-        from mlops.workflow.runplan import plan_run
+        from mlops.runner.runplan import plan_run
 
         mode = "list" if list_jobs else "graph" if show_graph else "dry-run"
         click.echo(plan_run(mode=mode, as_json=as_json, **plan_options))
@@ -185,8 +185,8 @@ def run_command(
 
     from mlops.runner.engine import RunOptions
     from mlops.runner.run import execute, parse_local_repositories, read_dotenv
+    from mlops.runner.runplan import make_plan
     from mlops.workflow.repository import Repository
-    from mlops.workflow.runplan import make_plan
 
     options = RunOptions(
         secrets={

@@ -21,7 +21,7 @@ from mlops.runner.masking import Masker
 from mlops.runner.output import Reporter
 from mlops.runner.process import ProcessGroups
 from mlops.workflow.events import github_context
-from mlops.workflow.expr_errors import ExpressionError
+from mlops.workflow.expressions.errors import ExpressionError
 from mlops.workflow.matrix import leg_display_name
 from mlops.workflow.model import Workflow
 from mlops.workflow.plan import Plan, PlannedJob, resolve_matrix

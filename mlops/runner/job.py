@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from mlops.runner import filecommands, shells, workflowcommands
 from mlops.runner.environment import merge_env
 from mlops.runner.process import ProcessGroups, run_process
-from mlops.workflow.expr_errors import ExpressionError
+from mlops.workflow.expressions.errors import ExpressionError
 from mlops.workflow.model import Step, scalar_text
 
 if TYPE_CHECKING:

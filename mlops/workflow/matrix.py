@@ -27,7 +27,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from mlops.workflow.expr_values import equals, fold, format_number
+from mlops.workflow.expressions.values import equals, fold, format_number
 
 __all__ = [
     "MAX_DISPLAY_NAME_LENGTH",

@@ -19,7 +19,7 @@ from typing import Any
 from mlops.errors import Location, UsageError
 from mlops.workflow import matrix as matrix_module
 from mlops.workflow.events import Event, decide, github_context
-from mlops.workflow.expr_errors import ExpressionError
+from mlops.workflow.expressions.errors import ExpressionError
 from mlops.workflow.graph import find_cycle
 from mlops.workflow.model import Diagnostic, Job, Workflow, WorkflowError
 from mlops.workflow.repository import Repository

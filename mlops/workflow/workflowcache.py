@@ -30,7 +30,7 @@ def _entry(path: Path, display_path: str) -> tuple[Path, str] | None:
 
 
 def load_workflow(path: Path, *, display_path: str | None = None) -> Workflow:
-    """Like :func:`mlops.workflow.loader.load_workflow`, from the cache when unchanged."""
+    """Like :func:`mlops.workflow.schema.loader.load_workflow`, from the cache when unchanged."""
     shown = display_path or str(path)
     found = _entry(path, shown)
     if found is not None:
@@ -41,7 +41,7 @@ def load_workflow(path: Path, *, display_path: str | None = None) -> Workflow:
             cached_key, cached = None, None
         if cached_key == key and isinstance(cached, Workflow):
             return cached
-    from mlops.workflow.loader import load_workflow as load_and_check
+    from mlops.workflow.schema.loader import load_workflow as load_and_check
 
     workflow = load_and_check(path, display_path=shown)
     if found is not None:

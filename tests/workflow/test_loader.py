@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from mlops.workflow.loader import check_workflow, load_workflow
+from mlops.workflow.schema.loader import check_workflow, load_workflow
 from mlops.workflow.yamlnodes import parse_yaml, to_python
 from tests.conftest import run_mlops
 from tests.workflow.malformed import CASES, OK_JOB

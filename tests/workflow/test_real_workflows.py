@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from mlops.workflow.loader import load_workflow
-from mlops.workflow.runplan import plan_run
+from mlops.runner.runplan import plan_run
+from mlops.workflow.schema.loader import load_workflow
 from tests.conftest import run_mlops
 
 DATA = Path(__file__).parent / "data" / "real"

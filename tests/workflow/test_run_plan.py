@@ -544,8 +544,8 @@ def test_two_thousand_jobs_list(repo: Path) -> None:
 
 
 def test_deferred_matrix_resolves_from_needs_outputs(repo: Path) -> None:
+    from mlops.runner.runplan import make_plan
     from mlops.workflow.plan import resolve_matrix
-    from mlops.workflow.runplan import make_plan
 
     write(
         repo,

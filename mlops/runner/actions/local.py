@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from mlops.errors import MlopsError
 from mlops.runner import filecommands
 from mlops.runner.job import StepFailure
-from mlops.workflow.actionfile import Action, load_action
+from mlops.workflow.schema.actionfile import Action, load_action
 
 if TYPE_CHECKING:
     from mlops.runner.job import JobRun

@@ -11,8 +11,8 @@ import enum
 from dataclasses import dataclass
 from typing import Any
 
-from mlops.workflow.expr_errors import MAX_EXPRESSION_LENGTH, ExpressionError
-from mlops.workflow.expr_values import normalize_number, parse_number
+from mlops.workflow.expressions.errors import MAX_EXPRESSION_LENGTH, ExpressionError
+from mlops.workflow.expressions.values import normalize_number, parse_number
 
 
 class Kind(enum.Enum):

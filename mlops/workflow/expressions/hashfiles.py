@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from mlops.workflow.expr_errors import ExpressionError
+from mlops.workflow.expressions.errors import ExpressionError
 
 _GLOBSTAR = "**"
 _FOLLOW_OPTION = "--follow-symbolic-links"

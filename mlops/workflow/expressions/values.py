@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from mlops.workflow.expr_errors import ExpressionError
+from mlops.workflow.expressions.errors import ExpressionError
 
 
 class ValueKind(enum.Enum):

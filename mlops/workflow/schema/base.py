@@ -1,7 +1,7 @@
 """Shared pieces of the workflow checks: reporting, scalar rules, expressions in values.
 
 ``CheckerBase`` collects diagnostics; the workflow-level checks (loader.py) and the job and
-step checks (loader_jobs.py) build on it.
+step checks (schema/jobs.py) build on it.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops.workflow import expressions
-from mlops.workflow.availability import SPECIAL_FUNCTIONS, TABLE, Availability
+from mlops.workflow.expressions.availability import SPECIAL_FUNCTIONS, TABLE, Availability
 from mlops.workflow.graph import find_cycle  # noqa: F401  (used by the job checks)
 from mlops.workflow.model import Diagnostic, Pos, scalar_text
 from mlops.workflow.yamlnodes import Mapping, Node, Scalar, Sequence

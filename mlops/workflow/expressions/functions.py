@@ -10,8 +10,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from mlops.workflow.expr_errors import ExpressionError
-from mlops.workflow.expr_values import (
+from mlops.workflow.expressions.errors import ExpressionError
+from mlops.workflow.expressions.values import (
     ValueKind,
     equals,
     fold,
@@ -171,7 +171,7 @@ def _case(args: LazyArgs, env: CallEnv) -> Any:
 
 
 def _hash_files(args: LazyArgs, env: CallEnv) -> str:
-    from mlops.workflow.expr_hashfiles import hash_files  # only when used
+    from mlops.workflow.expressions.hashfiles import hash_files  # only when used
 
     workspace = env.workspace
     if workspace is None:

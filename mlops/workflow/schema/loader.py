@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from mlops.workflow import filters
-from mlops.workflow.loader_base import (  # noqa: F401  (re-exported: the loader's public API)
+from mlops.workflow.model import Diagnostic, InputSpec, Pos, Workflow, WorkflowError
+from mlops.workflow.schema.base import (  # noqa: F401  (re-exported: the loader's public API)
     _EVENT_KEYS,
     _FILTER_KEYS,
     _INPUT_TYPES,
@@ -26,8 +27,7 @@ from mlops.workflow.loader_base import (  # noqa: F401  (re-exported: the loader
     _type_name,
     find_cycle,
 )
-from mlops.workflow.loader_jobs import JobChecks
-from mlops.workflow.model import Diagnostic, InputSpec, Pos, Workflow, WorkflowError
+from mlops.workflow.schema.jobs import JobChecks
 from mlops.workflow.yamlnodes import Mapping, Node, Scalar, Sequence, YamlError, parse_yaml
 from mlops.workflow.yamlnodes import to_python as py
 

@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from mlops.workflow.expr_errors import MAX_DEPTH, ExpressionError
-from mlops.workflow.expr_functions import FUNCTIONS
-from mlops.workflow.expr_lexer import Kind, Token, tokenize
+from mlops.workflow.expressions.errors import MAX_DEPTH, ExpressionError
+from mlops.workflow.expressions.functions import FUNCTIONS
+from mlops.workflow.expressions.lexer import Kind, Token, tokenize
 
 
 @dataclass(frozen=True)

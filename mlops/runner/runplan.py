@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from mlops.errors import UsageError
-from mlops.workflow import describe
+from mlops.runner import describe
 from mlops.workflow.events import load_event_file, make_event
 from mlops.workflow.model import Workflow
 from mlops.workflow.plan import Plan, build_plan, load_workflows, workflow_files

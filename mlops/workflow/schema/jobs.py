@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mlops.workflow.loader_base import (
+from mlops.workflow.model import Job, Step, Strategy, Workflow
+from mlops.workflow.schema.base import (
     _CALL_JOB_KEYS,
     _ID,
     _JOB_KEYS,
@@ -17,7 +18,6 @@ from mlops.workflow.loader_base import (
     _whole,
     find_cycle,
 )
-from mlops.workflow.model import Job, Step, Strategy, Workflow
 from mlops.workflow.yamlnodes import Mapping, Node, Scalar, Sequence
 from mlops.workflow.yamlnodes import to_python as py
 

@@ -70,8 +70,8 @@ def load_action(directory: Path, shown: str) -> Action:
 
 def _composite_steps(path: Path, steps_node: Sequence) -> list[Step]:
     """Composite steps, checked with the workflow loader's step rules."""
-    from mlops.workflow.loader_jobs import JobChecks
     from mlops.workflow.model import Job, Pos
+    from mlops.workflow.schema.jobs import JobChecks
 
     checker = JobChecks(path, str(path))
     job = Job(id="composite", pos=Pos(steps_node.line, steps_node.column))

@@ -17,15 +17,15 @@ import os
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from mlops.workflow.expr_errors import MAX_DEPTH, MAX_EXPRESSION_LENGTH, ExpressionError
-from mlops.workflow.expr_functions import (
+from mlops.workflow.expressions.errors import MAX_DEPTH, MAX_EXPRESSION_LENGTH, ExpressionError
+from mlops.workflow.expressions.functions import (
     FUNCTIONS,
     STATUS_FUNCTIONS,
     CallEnv,
     LazyArgs,
     job_status,
 )
-from mlops.workflow.expr_parser import (
+from mlops.workflow.expressions.parser import (
     Binary,
     Call,
     ContextAccess,
@@ -37,7 +37,7 @@ from mlops.workflow.expr_parser import (
     parse_tokens,
     walk,
 )
-from mlops.workflow.expr_values import (
+from mlops.workflow.expressions.values import (
     FilteredArray,
     equals,
     greater_than,
