@@ -360,7 +360,7 @@ def _has_expression(value: Any) -> bool:
     if isinstance(value, str):
         return "${{" in value
     if isinstance(value, dict):
-        return any(_has_expression(v) for v in value.values())
+        return any(_has_expression(k) or _has_expression(v) for k, v in value.items())
     if isinstance(value, list):
         return any(_has_expression(v) for v in value)
     return False

@@ -67,6 +67,7 @@ __all__ = [
     "evaluate_value",
     "find_expressions",
     "interpolate",
+    "is_insert",
     "parse",
     "referenced_contexts",
     "referenced_functions",
@@ -220,10 +221,19 @@ def interpolate(template: str, contexts: Contexts, *, workspace: Workspace = Non
 
 
 def evaluate_value(value: Any, contexts: Contexts, *, workspace: Workspace = None) -> Any:
-    """A YAML value with every ``${{ }}`` evaluated, as GitHub evaluates ``with``, ``env``,
-    ``strategy`` and the like: a string that is one whole expression keeps the expression's
-    type (``${{ fromJSON(x) }}`` gives a list); other strings are interpolated; mappings and
-    sequences are evaluated item by item; anything else is returned as it is."""
+    """A YAML value with every ``${{ }}`` evaluated, as GitHub's template evaluator evaluates
+    ``with``, ``env``, ``strategy`` and the like (actions/runner TemplateUnraveler):
+
+    - a string that is one whole expression keeps the expression's type (``${{ fromJSON(x) }}``
+      gives a list); other strings are interpolated;
+    - a mapping key with an expression is evaluated to a string
+      (``${{ needs.a.outputs.key }}: [1, 2]``);
+    - the key ``${{ insert }}`` merges the mapping its value evaluates to into the parent
+      mapping (undocumented on GitHub, used by real workflows: ``${{ insert }}: ${{ vars }}``);
+    - a sequence item that is one whole expression evaluating to a sequence is spliced into
+      the parent sequence (``[a, ${{ fromJSON('["b", "c"]') }}]`` is ``[a, b, c]``);
+    - anything else is returned as it is.
+    """
     if isinstance(value, str):
         if "${{" not in value:
             return value
@@ -232,10 +242,40 @@ def evaluate_value(value: Any, contexts: Contexts, *, workspace: Workspace = Non
             return evaluate(whole.text, contexts, workspace=workspace)
         return interpolate(value, contexts, workspace=workspace)
     if isinstance(value, dict):
-        return {k: evaluate_value(v, contexts, workspace=workspace) for k, v in value.items()}
+        mapping: dict[Any, Any] = {}
+        for key, item in value.items():
+            if not (isinstance(key, str) and "${{" in key):
+                mapping[key] = evaluate_value(item, contexts, workspace=workspace)
+            elif is_insert(key):
+                inserted = evaluate_value(item, contexts, workspace=workspace)
+                if not isinstance(inserted, dict):
+                    raise ExpressionError(
+                        f"${{{{ insert }}}} expects a mapping, got {to_display(inserted)!r}"
+                    )
+                mapping.update(inserted)
+            else:
+                name = evaluate_value(key, contexts, workspace=workspace)
+                if isinstance(name, dict | list):
+                    raise ExpressionError(f"a mapping key must be a string, not {to_display(name)}")
+                mapping[to_display(name)] = evaluate_value(item, contexts, workspace=workspace)
+        return mapping
     if isinstance(value, list):
-        return [evaluate_value(v, contexts, workspace=workspace) for v in value]
+        sequence: list[Any] = []
+        for item in value:
+            evaluated = evaluate_value(item, contexts, workspace=workspace)
+            spliced = isinstance(item, str) and whole_expression(item.strip()) is not None
+            if spliced and isinstance(evaluated, list):
+                sequence.extend(evaluated)
+            else:
+                sequence.append(evaluated)
+        return sequence
     return value
+
+
+def is_insert(key: str) -> bool:
+    """Whether a mapping key is the ``${{ insert }}`` directive."""
+    whole = whole_expression(key.strip())
+    return whole is not None and whole.text.strip() == "insert"
 
 
 def evaluate_condition(
