@@ -11,10 +11,12 @@ import shutil
 import signal
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from mlops.errors import EXIT_FAILED, EXIT_OK, UsageError
 from mlops.runner.engine import Engine, JobRecord, RunOptions, RunState
+from mlops.runner.job import JobOutcome
 from mlops.runner.masking import Masker
 from mlops.runner.output import SYMBOLS, Reporter
 from mlops.runner.record import RunRecord
@@ -69,7 +71,22 @@ def parse_local_repositories(values: tuple[str, ...]) -> dict[str, Path]:
     return mapping
 
 
+@dataclass
+class RunResult:
+    """What a run ended with: its exit code, each job's (or leg's) record, each job's outcome."""
+
+    exit_code: int
+    jobs: list[JobRecord]
+    outcomes: dict[str, JobOutcome]  # by planned job key, with the job's outputs
+    record: RunRecord
+
+
 def execute(plan: Plan, repo: Repository, options: RunOptions) -> int:
+    """Run the plan and report; the exit code."""
+    return run_plan(plan, repo, options).exit_code
+
+
+def run_plan(plan: Plan, repo: Repository, options: RunOptions) -> RunResult:
     masker = Masker(list(options.secrets.values()))
     record = RunRecord()
     record.write_event(plan.event.payload)
@@ -99,9 +116,11 @@ def execute(plan: Plan, repo: Repository, options: RunOptions) -> int:
     _finish(reporter, record, masker, records, time.monotonic() - started, plan)
     reporter.close()
     if interrupted.is_set():
-        return 130
-    failed = any(r.result in ("failure", "cancelled") for r in records)
-    return EXIT_FAILED if failed else EXIT_OK
+        code = 130
+    else:
+        failed = any(r.result in ("failure", "cancelled") for r in records)
+        code = EXIT_FAILED if failed else EXIT_OK
+    return RunResult(code, records, dict(engine.results), record)
 
 
 def _finish(
