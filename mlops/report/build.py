@@ -5,51 +5,15 @@ from __future__ import annotations
 import json
 import math
 import os
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from mlops import __version__
 from mlops.errors import UsageError
 from mlops.report.base import Revision, head_revision, is_dirty, resolve_base
-from mlops.report.compare import (
-    MISSING,
-    MetricRow,
-    ParamRow,
-    Verdict,
-    compare_metrics,
-    compare_params,
-    verdict,
-)
+from mlops.report.compare import MISSING, compare_metrics, compare_params, verdict
 from mlops.report.config import load_config
-from mlops.report.stages import StageRow
-
-if TYPE_CHECKING:  # importing plots at run time pulls matplotlib
-    from mlops.report.plots import RenderedPlot
-
-
-@dataclass
-class Report:
-    base: Revision
-    head: Revision
-    dirty: bool
-    metrics: list[MetricRow]
-    verdict: Verdict
-    params: list[ParamRow]
-    stages: list[StageRow]
-    has_log: bool
-    plots: list[RenderedPlot] = field(default_factory=list)
-    plots_dir: Path | None = None  # where the PNG files are
-    plots_dir_rel: str | None = None  # how the markdown refers to it
-    plots_note: str | None = None  # why there are no plots, when there are none
-    warnings: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-    run_url: str | None = None
-    config_source: str | None = None
-    version: str = __version__
-
-    def image_count(self) -> int:
-        return sum(len(p.files) for p in self.plots)
+from mlops.report.model import Report
 
 
 def plots_dir_for(out: Path) -> Path:

@@ -15,7 +15,7 @@ from mlops.report.compare import MISSING, MetricRow, ParamRow, display, format_n
 from mlops.report.stages import RUN_LABELS
 
 if TYPE_CHECKING:
-    from mlops.report.build import Report
+    from mlops.report.model import Report
 
 GITHUB_COMMENT_LIMIT = 65_536
 # Room for what CML adds after us: its watermark (~150 characters) and, per image, the
