@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlops.runner.backends.host import ProcessGroups
 from mlops.runner.environment import host_environment, runner_arch
 from mlops.runner.job import JobOutcome, JobRun, unservable_label
 from mlops.runner.masking import Masker
 from mlops.runner.output import Reporter
-from mlops.runner.process import ProcessGroups
 from mlops.workflow.events import github_context
 from mlops.workflow.expressions.errors import ExpressionError
 from mlops.workflow.matrix import leg_display_name

@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops.runner import filecommands, shells, workflowcommands
+from mlops.runner.backends.host import ProcessGroups, run_process
 from mlops.runner.environment import merge_env
-from mlops.runner.process import ProcessGroups, run_process
 from mlops.workflow.expressions.errors import ExpressionError
 from mlops.workflow.model import Step, scalar_text
 

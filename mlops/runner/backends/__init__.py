@@ -1,0 +1,1 @@
+"""Where a job's processes run: ``host`` (this machine) now, ``docker`` next."""
