@@ -1,0 +1,52 @@
+"""The Dockerfile ``mlops new`` writes builds, and its image runs the pipeline to completion.
+
+Built against the local stand-in for the ``FROM`` image (tests/dockerimages.py); pip in the
+build installs the project's pinned requirements from PyPI. The layer cache is kept under a
+fixed tag, so a second run rebuilds only the project's files.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+TAG = "mlops-test/generated-train:cache"
+
+
+def _ok(args: list[str], cwd: Path | None = None, timeout: float = 900) -> str:
+    # The legacy builder ignores `# syntax=`; BuildKit would pull its frontend image.
+    env = {**os.environ, "DOCKER_BUILDKIT": "0", "DVC_NO_ANALYTICS": "1"}
+    result = subprocess.run(
+        args, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    assert result.returncode == 0, (
+        f"{' '.join(args)}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    )
+    return result.stdout + result.stderr
+
+
+def test_training_image_builds_and_reruns_the_pipeline_after_a_local_repro(
+    project_copy: Path, base_image: str
+) -> None:
+    # As the Dockerfile's header suggests, after the user has trained locally.
+    _ok([sys.executable, "-m", "dvc", "repro"], cwd=project_copy, timeout=600)
+    assert (project_copy / "models/model.joblib").is_file()
+
+    _ok(["docker", "build", "-t", TAG, "."], cwd=project_copy)
+    name = f"mlops-test-train-{os.getpid()}"
+    try:
+        log = _ok(["docker", "run", "--name", name, TAG])
+        assert "Running stage 'train'" in log or "didn't change" in log, log
+        # The pipeline's result is in the container, where the header's `docker cp` finds it.
+        _ok(["docker", "cp", f"{name}:/app/reports", str(project_copy / "reports-from-image")])
+        assert (project_copy / "reports-from-image/metrics.json").is_file()
+        status = _ok(["docker", "start", "-a", name])  # run again: nothing left to do
+        assert "Data and pipelines are up to date" in status or "didn't change" in status, status
+    finally:
+        subprocess.run(["docker", "rm", "-f", name], capture_output=True, check=False)

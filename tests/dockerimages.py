@@ -1,0 +1,187 @@
+"""Local stand-ins for the images the docker tests need, built once and reused.
+
+No registry is reachable from the test machines, so nothing can be pulled. This module
+builds, under the exact names the code under test expects:
+
+- ``python:3.11.11-slim-bookworm`` (the generated Dockerfile's ``FROM``): a
+  ``debootstrap --variant=minbase`` Debian bookworm root file system with Python, venv and
+  pip, imported with ``docker import``. It differs from the official image: Python is
+  Debian's (3.11.2, in /usr/bin, with ``python``/``pip`` links in /usr/local/bin), Debian's
+  ``EXTERNALLY-MANAGED`` marker is removed so ``pip install`` as root works as in the
+  official image, and the host's CA bundle replaces Debian's (PyPI is reached through the
+  machine's TLS-inspecting proxy). ``PATH`` and ``LANG`` are the official image's.
+- ``catthehacker/ubuntu:act-latest`` (the docker backend's default ``ubuntu-latest``
+  image, as act's): the same base plus git; Debian, not Ubuntu.
+- ``mlops-test/http-service:1``: a tiny web server with a health check, the "service"
+  of the services tests.
+
+``python -m tests.dockerimages`` builds them all (.ci/run does, before the tests); the
+fixtures call the same functions, which return at once when the image exists.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+BASE_IMAGE = "python:3.11.11-slim-bookworm"
+RUNNER_IMAGE = "catthehacker/ubuntu:act-latest"
+SERVICE_IMAGE = "mlops-test/http-service:1"
+
+MIRROR = os.environ.get("MLOPS_DEBIAN_MIRROR", "http://deb.debian.org/debian")
+HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+# Downloaded .debs are kept between builds (debootstrap --cache-dir).
+DEB_CACHE = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "mlops-test-debs"
+OFFICIAL_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+class MissingTool(RuntimeError):
+    """Something the images need is not on this machine; the message says what."""
+
+
+@contextlib.contextmanager
+def _building() -> Iterator[None]:
+    """One builder at a time across pytest-xdist workers."""
+    DEB_CACHE.mkdir(parents=True, exist_ok=True)
+    with (DEB_CACHE / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def image_exists(name: str) -> bool:
+    result = subprocess.run(
+        ["docker", "image", "inspect", name], capture_output=True, text=True, check=False
+    )
+    return result.returncode == 0
+
+
+def _run(*args: str, **kwargs: object) -> None:
+    subprocess.run(list(args), check=True, **kwargs)  # type: ignore[call-overload]
+
+
+def _need(tool: str, package: str) -> None:
+    if shutil.which(tool) is None:
+        raise MissingTool(f"{tool} not found: install it with `apt-get install {package}`")
+
+
+def _rootfs(target: Path, packages: list[str]) -> None:
+    _need("debootstrap", "debootstrap")
+    DEB_CACHE.mkdir(parents=True, exist_ok=True)
+    _run(
+        "debootstrap",
+        "--variant=minbase",
+        f"--cache-dir={DEB_CACHE}",
+        f"--include={','.join(packages)}",
+        "bookworm",
+        str(target),
+        MIRROR,
+        stdout=subprocess.DEVNULL,
+    )
+    # Like the official image: pip may install into the system Python as root.
+    for marker in target.glob("usr/lib/python3*/EXTERNALLY-MANAGED"):
+        marker.unlink()
+    for name, to in (("python", "/usr/bin/python3"), ("pip", "/usr/bin/pip3")):
+        link = target / "usr/local/bin" / name
+        with contextlib.suppress(FileNotFoundError):
+            link.unlink()
+        link.symlink_to(to)
+    shutil.copyfile(HOST_CA_BUNDLE, target / "etc/ssl/certs/ca-certificates.crt")
+    shutil.rmtree(target / "var/cache/apt/archives", ignore_errors=True)
+    (target / "var/cache/apt/archives/partial").mkdir(parents=True)
+    for lists in (target / "var/lib/apt/lists").glob("*_*"):
+        lists.unlink()
+
+
+def _import(root: Path, name: str) -> None:
+    tar = subprocess.Popen(["tar", "-C", str(root), "-c", "."], stdout=subprocess.PIPE)
+    _run(
+        "docker",
+        "import",
+        "--change",
+        f"ENV PATH={OFFICIAL_PATH}",
+        "--change",
+        "ENV LANG=C.UTF-8",
+        "--change",
+        'CMD ["python3"]',
+        "-",
+        name,
+        stdin=tar.stdout,
+        stdout=subprocess.DEVNULL,
+    )
+    assert tar.stdout is not None
+    tar.stdout.close()
+    if tar.wait() != 0:
+        raise RuntimeError(f"tar of {root} failed")
+
+
+def _build_rootfs_image(name: str, packages: list[str]) -> None:
+    with tempfile.TemporaryDirectory(prefix="mlops-rootfs-") as tmp:
+        root = Path(tmp) / "root"
+        _rootfs(root, packages)
+        _import(root, name)
+
+
+def ensure_base_image() -> str:
+    """The stand-in for the generated Dockerfile's base image."""
+    with _building():
+        if not image_exists(BASE_IMAGE):
+            _build_rootfs_image(
+                BASE_IMAGE, ["python3", "python3-venv", "python3-pip", "ca-certificates"]
+            )
+    return BASE_IMAGE
+
+
+def ensure_runner_image() -> str:
+    """The stand-in for the default ``ubuntu-latest`` image: bash, git, python3."""
+    with _building():
+        if not image_exists(RUNNER_IMAGE):
+            _build_rootfs_image(
+                RUNNER_IMAGE,
+                ["python3", "python3-venv", "python3-pip", "ca-certificates", "git", "procps"],
+            )
+    return RUNNER_IMAGE
+
+
+SERVICE_DOCKERFILE = f"""\
+FROM {BASE_IMAGE}
+RUN mkdir -p /srv && echo 'hello from the service' > /srv/index.html
+WORKDIR /srv
+EXPOSE 8000
+HEALTHCHECK --interval=1s --timeout=2s --retries=30 \\
+  CMD python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/')"
+CMD ["python3", "-m", "http.server", "8000"]
+"""
+
+
+def ensure_service_image() -> str:
+    """A web server on port 8000 with a health check, built on the base image."""
+    ensure_base_image()
+    with _building():
+        if image_exists(SERVICE_IMAGE):
+            return SERVICE_IMAGE
+        with tempfile.TemporaryDirectory(prefix="mlops-service-") as tmp:
+            (Path(tmp) / "Dockerfile").write_text(SERVICE_DOCKERFILE)
+            _run("docker", "build", "-q", "-t", SERVICE_IMAGE, tmp, stdout=subprocess.DEVNULL)
+    return SERVICE_IMAGE
+
+
+def ensure_all() -> None:
+    ensure_base_image()
+    ensure_runner_image()
+    ensure_service_image()
+
+
+if __name__ == "__main__":
+    try:
+        ensure_all()
+    except (MissingTool, subprocess.CalledProcessError, RuntimeError) as error:
+        print(f"tests.dockerimages: {error}", file=sys.stderr)
+        sys.exit(1)
+    print(f"images ready: {BASE_IMAGE}, {RUNNER_IMAGE}, {SERVICE_IMAGE}")
