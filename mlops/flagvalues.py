@@ -6,9 +6,13 @@ One parser for every command, so every flag reports a malformed value the same w
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Mapping
 
 from mlops.errors import UsageError
+
+# GitHub's rule for secret and variable names (letters, digits, '_'; not starting with a digit).
+NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def split_pairs(
@@ -36,3 +40,14 @@ def assignments(values: Iterable[str], flag: str, *, from_env: bool = False) -> 
             continue
         result.update(split_pairs([item], flag))
     return result
+
+
+def checked_names(values: Mapping[str, str], flag: str) -> dict[str, str]:
+    """``values`` unchanged when every name is a valid secret/variable name."""
+    for name in values:
+        if not NAME_PATTERN.fullmatch(name):
+            raise UsageError(
+                f"{flag} {name!r}: not a valid name "
+                "(letters, digits and '_', not starting with a digit)"
+            )
+    return dict(values)

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import click
 
+from mlops.errors import UsageError
+
 
 @click.command("report")
 @click.option(
@@ -96,6 +98,8 @@ def report_command(
     if not directory.is_dir():
         raise click.BadParameter(f"{directory}: no such directory", param_hint="'-C'")
     out_path = out.absolute() if out is not None else None
+    if out_path is not None:
+        _check_writable(out_path)
     report = build_report(
         start=directory.absolute(),
         base_spec=base,
@@ -108,8 +112,10 @@ def report_command(
     if out_path is None:
         sys.stdout.write(text)
     else:
-        out_path.parent.mkdir(parents=True, exist_ok=True)
-        out_path.write_text(text, encoding="utf-8")
+        try:
+            out_path.write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"--out {out_path}: {error.strerror or error}") from None
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary and fmt == "md":
         with Path(summary).open("a", encoding="utf-8") as handle:
@@ -125,6 +131,20 @@ def report_command(
         f"@{report.base.short} -> {where} ({len(text):,} characters{extra})",
         err=True,
     )
+
+
+def _check_writable(out: Path) -> None:
+    """Fail before any work when the report (and its plots beside it) cannot be written."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise UsageError(f"--out {out}: {error.strerror or error}") from None
+    if out.is_dir():
+        raise UsageError(f"--out {out}: is a directory")
+    if not os.access(out.parent, os.W_OK | os.X_OK) or (
+        out.exists() and not os.access(out, os.W_OK)
+    ):
+        raise UsageError(f"--out {out}: permission denied (cannot write in {out.parent})")
 
 
 def _shown(path: Path) -> str:

@@ -154,7 +154,7 @@ def run_command(
       mlops run pull_request -n      # the plan, executing nothing
       mlops run push -j test -s TOKEN --env-file .env
     """
-    from mlops.flagvalues import assignments, split_pairs
+    from mlops.flagvalues import assignments, checked_names, split_pairs
 
     plan_options = {
         "directory": directory,
@@ -190,12 +190,14 @@ def run_command(
 
     options = RunOptions(
         secrets={
-            **(read_dotenv(secret_file, "--secret-file") if secret_file else {}),
-            **assignments(secrets, "-s", from_env=True),
+            **checked_names(
+                read_dotenv(secret_file, "--secret-file") if secret_file else {}, "--secret-file"
+            ),
+            **checked_names(assignments(secrets, "-s", from_env=True), "-s"),
         },
         variables={
-            **(read_dotenv(var_file, "--var-file") if var_file else {}),
-            **assignments(variables, "--var"),
+            **checked_names(read_dotenv(var_file, "--var-file") if var_file else {}, "--var-file"),
+            **checked_names(assignments(variables, "--var"), "--var"),
         },
         env={
             **(read_dotenv(env_file, "--env-file") if env_file else {}),

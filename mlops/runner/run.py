@@ -30,6 +30,11 @@ def read_dotenv(path: str, flag: str) -> dict[str, str]:
         lines = Path(path).read_text(encoding="utf-8").splitlines()
     except OSError as error:
         raise UsageError(f"{flag} {path}: {error.strerror or error}") from None
+    except UnicodeDecodeError as error:
+        raise UsageError(
+            f"{flag} {path}: not UTF-8 text (byte {error.object[error.start]:#04x} "
+            f"at offset {error.start})"
+        ) from None
     values: dict[str, str] = {}
     index = 0
     while index < len(lines):

@@ -15,6 +15,7 @@ from mlops.workflow.events import load_event_file, make_event
 from mlops.workflow.model import Workflow
 from mlops.workflow.plan import Plan, build_plan, load_workflows, workflow_files
 from mlops.workflow.repository import Repository
+from mlops.workflow.schema.base import EVENTS
 
 
 def default_event(workflows: list[Workflow]) -> str:
@@ -58,6 +59,8 @@ def make_plan(
     loaded = load_workflows(repo.root, workflow_files(repo.root, workflows))
     given_inputs = dict(inputs or {})
     name = event_name or default_event(loaded)
+    if name not in EVENTS:
+        raise UsageError(f"unknown event {name!r}; the events are: {', '.join(sorted(EVENTS))}")
     if name == "workflow_dispatch" and check_triggers:
         check_inputs(loaded, given_inputs)
         for workflow in loaded:

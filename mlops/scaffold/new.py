@@ -84,6 +84,11 @@ def new_project(
 def _check_destination(destination: Path, force: bool) -> None:
     if destination.exists() and not destination.is_dir():
         raise UsageError(f"{destination} exists and is not a directory")
+    existing = destination
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir() or not os.access(existing, os.W_OK | os.X_OK):
+        raise UsageError(f"{destination}: cannot write in {existing} (permission denied)")
     if destination.is_dir() and not force:
         entries = sorted(p.name for p in destination.iterdir())
         if entries:
@@ -148,9 +153,15 @@ def _copy_into_place(rendered: Path, destination: Path) -> None:
     created = not destination.exists()
     try:
         shutil.copytree(rendered, destination, dirs_exist_ok=True, symlinks=True)
-    except BaseException:
+    except BaseException as error:
         if created:
             shutil.rmtree(destination, ignore_errors=True)
+        if isinstance(error, shutil.Error):  # copytree's list of (source, target, why)
+            target, why = error.args[0][0][1:] if error.args and error.args[0] else ("", error)
+            raise UsageError(f"cannot write {target}: {why}") from None
+        if isinstance(error, OSError):
+            where = error.filename or destination
+            raise UsageError(f"cannot write {where}: {error.strerror or error}") from None
         raise
 
 

@@ -6,6 +6,7 @@ choice errors do not list the allowed values; checking here gives one clear line
 
 from __future__ import annotations
 
+import keyword
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -64,6 +65,12 @@ def check_answers(data: dict[str, str], questions: dict[str, Question]) -> dict[
             allowed = ", ".join(question.choices)
             raise UsageError(f"--data {key}={raw}: not an allowed value; choose one of: {allowed}")
         checked[key] = _cast(question, raw)
+    package = checked.get("package_name")
+    if isinstance(package, str) and (not package.isidentifier() or keyword.iskeyword(package)):
+        raise UsageError(
+            f"--data package_name={package}: must be a Python identifier that is not a "
+            "Python keyword (letters, digits and '_', not starting with a digit)"
+        )
     return checked
 
 

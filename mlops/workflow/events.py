@@ -138,9 +138,27 @@ def make_event(
     elif name == "workflow_dispatch":
         default.update(ref=f"refs/heads/{branch}", inputs=dict(inputs or {}))
     merged = _merge(default, payload or {})
+    _check_payload(name, merged)
     if inputs and name == "workflow_dispatch":
         merged["inputs"] = {**merged.get("inputs", {}), **inputs}
     return _derive(name, merged, repo, branch)
+
+
+def _check_payload(name: str, payload: dict[str, Any]) -> None:
+    """The parts of a payload the runner reads must have the shape GitHub sends."""
+    shapes: list[tuple[str, Any, type]] = []
+    if name in ("pull_request", "pull_request_target"):
+        pull = payload.get("pull_request")
+        shapes.append(("pull_request", pull, dict))
+        if isinstance(pull, dict):
+            shapes += [(f"pull_request.{k}", pull.get(k, {}), dict) for k in ("base", "head")]
+    if name == "workflow_dispatch":
+        shapes.append(("inputs", payload.get("inputs", {}), dict))
+    for key, value, kind in shapes:
+        if not isinstance(value, kind):
+            raise UsageError(
+                f"event payload: {key} must be a JSON object, got {json.dumps(value)[:40]}"
+            )
 
 
 def _derive(name: str, payload: dict[str, Any], repo: Repository, branch: str) -> Event:
