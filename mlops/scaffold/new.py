@@ -9,7 +9,6 @@ so DVC works at once.
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -21,11 +20,12 @@ from typing import Any
 
 from mlops.errors import UsageError
 from mlops.flagvalues import split_pairs
+from mlops.scaffold.generate import record_pristine
 from mlops.scaffold.questions import check_answers, load_questions
-from mlops.scaffold.templates import project_template
+from mlops.scaffold.render import builtin_source, render, user_source
 
 CSV_DESTINATION = Path("data/raw/dataset.csv")
-_REMOTE_TEMPLATE = re.compile(r"^([a-z][a-z0-9+.-]*://|git@|gh:|gl:)")
+ANSWERS_FILE = ".copier-answers.yml"
 
 
 @dataclass
@@ -51,10 +51,10 @@ def new_project(
     """Create a project at ``path``; see ``mlops new --help`` for the options."""
     destination = Path(path).expanduser().absolute()
     _check_destination(destination, force)
-    source = _template_source(template)
+    source = user_source(template) if template else builtin_source()
     answers: dict[str, Any] = dict(split_pairs(data, "--data", name="KEY"))
-    if not _REMOTE_TEMPLATE.match(source):
-        answers = check_answers(answers, load_questions(Path(source)))
+    if not source.remote:
+        answers = check_answers(answers, load_questions(Path(source.location)))
     csv_source = _csv_source(answers)
     if not defaults and not interactive:
         raise UsageError(
@@ -64,7 +64,7 @@ def new_project(
 
     with tempfile.TemporaryDirectory(prefix="mlops-new-") as scratch:
         rendered = Path(scratch) / destination.name
-        _render(source, rendered, answers, defaults=defaults)
+        version = render(source, rendered, answers, answers_file=ANSWERS_FILE, defaults=defaults)
         if csv_source is not None:
             (rendered / CSV_DESTINATION).parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(csv_source, rendered / CSV_DESTINATION)
@@ -75,9 +75,15 @@ def new_project(
         result = NewResult(destination, files, overwritten, pretend=pretend)
         if pretend:
             return result
+        csv_files = [CSV_DESTINATION] if csv_source is not None else []
+        for name in csv_files:  # the user's data, not the template's: not in the pristine tree
+            (rendered / name).unlink()
         _copy_into_place(rendered, destination)
-
-    result.git = _set_up_repository(destination, track_csv=csv_source is not None, echo=echo)
+        for name in csv_files:
+            shutil.copyfile(csv_source, destination / name)  # type: ignore[arg-type]
+        result.git = _set_up_repository(destination, track_csv=bool(csv_files), echo=echo)
+        if result.git != "none" and (rendered / ANSWERS_FILE).is_file():
+            record_pristine(source, destination, rendered, ANSWERS_FILE, version)
     return result
 
 
@@ -101,17 +107,6 @@ def _check_destination(destination: Path, force: bool) -> None:
             )
 
 
-def _template_source(template: str | None) -> str:
-    if template is None:
-        return str(project_template())
-    if _REMOTE_TEMPLATE.match(template):
-        return template
-    local = Path(template).expanduser().absolute()  # copier records it; relative breaks update
-    if not local.is_dir():
-        raise UsageError(f"--template {template}: no such directory")
-    return str(local)
-
-
 def _csv_source(answers: dict[str, Any]) -> Path | None:
     if answers.get("dataset") != "csv":
         return None
@@ -122,31 +117,6 @@ def _csv_source(answers: dict[str, Any]) -> Path | None:
     if not csv_file.is_file():
         raise UsageError(f"--data csv_path={raw}: no such file")
     return csv_file
-
-
-def _render(source: str, rendered: Path, answers: dict[str, Any], *, defaults: bool) -> None:
-    import copier  # heavy (~0.7 s): imported only when a project is rendered
-    from copier.errors import CopierAnswersInterrupt, CopierError
-
-    try:
-        copier.run_copy(
-            source,
-            rendered,
-            data=answers,
-            defaults=defaults,
-            overwrite=True,
-            quiet=True,
-            unsafe=False,
-            cleanup_on_error=True,
-        )
-    except CopierAnswersInterrupt:
-        raise KeyboardInterrupt from None
-    except (CopierError, ValueError) as error:
-        raise UsageError(_one_line(str(error))) from None
-
-
-def _one_line(message: str) -> str:
-    return " ".join(message.split())
 
 
 def _copy_into_place(rendered: Path, destination: Path) -> None:
