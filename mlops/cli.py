@@ -24,6 +24,8 @@ class LazyGroup(click.Group):
 
     lazy_commands: ClassVar[dict[str, tuple[str, str]]] = {
         "new": ("mlops.scaffold.command", "new_command"),
+        "generate": ("mlops.scaffold.lifecycle_command", "generate_command"),
+        "update": ("mlops.scaffold.lifecycle_command", "update_command"),
         "run": ("mlops.runner.command", "run_command"),
         "report": ("mlops.report.command", "report_command"),
         "lint": ("mlops.lint.command", "lint_command"),
