@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from mlops import __version__
 from tests.conftest import run_mlops, tree_snapshot
 
 EXPECTED_FILES = {
@@ -71,7 +72,8 @@ def test_answers_file_records_every_answer(default_project: Path) -> None:
     assert answers["docker"] is True
     assert answers["runner"] == "ubuntu-latest"
     assert answers["dvc_remote"] == "../ml-project-dvc-storage"
-    assert Path(answers["_src_path"]).is_absolute()
+    assert answers["_src_path"] == "mlops:project"  # the built-in template, not a path
+    assert answers["_commit"] == __version__
 
 
 def test_git_repository_with_first_commit(default_project: Path) -> None:
@@ -262,7 +264,9 @@ def test_inside_an_existing_repository_nothing_is_committed(tmp_path: Path) -> N
     assert result.returncode == 0, result.stderr
     assert "existing git repository" in result.stderr
     assert not (root / ".git").exists()
-    assert _git(tmp_path, "rev-list", "--all") == ""  # no commit was made
+    assert _git(tmp_path, "rev-list", "--branches", "--tags") == ""  # no commit was made
+    # Only the pristine rendering, for `mlops update`, off any branch.
+    assert _git(tmp_path, "for-each-ref", "--format=%(refname)").startswith("refs/mlops/pristine/")
     assert "models/" in _git(tmp_path, "status", "--porcelain")
 
 
