@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlops.runner.backends.host import ProcessGroups
 from mlops.runner.environment import host_environment, runner_arch
-from mlops.runner.job import JobOutcome, JobRun, unservable_label
+from mlops.runner.job import JobRun, unservable_label
 from mlops.runner.masking import Masker
 from mlops.runner.output import Reporter
+from mlops.runner.status import JobResult, Status
+from mlops.runner.steps.call import call_result
+from mlops.workflow.contexts import RunContexts
 from mlops.workflow.events import github_context
 from mlops.workflow.expressions.errors import ExpressionError
 from mlops.workflow.matrix import leg_display_name
@@ -73,7 +75,7 @@ class RunState:
         self.work_root = _private_directory("mlops-run-")
         self.tool_cache = record.tool_cache
         self.cancelled = threading.Event()
-        self._groups: set[ProcessGroups] = set()
+        self._backends: set[Any] = set()  # the running jobs' backends, to cancel
         self._lock = threading.Lock()
         self._github: dict[str, dict[str, Any]] = {}
         self.run_id = record.run_id
@@ -89,6 +91,17 @@ class RunState:
             )
             self._github[key] = context
         return self._github[key]
+
+    def contexts_for(
+        self, planned: PlannedJob, inputs: dict[str, Any] | None = None
+    ) -> RunContexts:
+        """The run-wide contexts a job of ``planned``'s workflow sees."""
+        return RunContexts(
+            github=self.github_for(planned.workflow),
+            vars=self.options.variables,
+            secrets=self.secrets,
+            inputs=self.inputs_for(planned) if inputs is None else inputs,
+        )
 
     def inputs_for(self, planned: PlannedJob) -> dict[str, Any]:
         if planned.caller is not None:
@@ -143,22 +156,22 @@ class RunState:
     def add_summary(self, job: str, text: str) -> None:
         self.record.add_summary(job, self.masker(text))
 
-    def register(self, groups: ProcessGroups) -> None:
+    def register(self, backend: Any) -> None:
         with self._lock:
-            self._groups.add(groups)
+            self._backends.add(backend)
             if self.cancelled.is_set():
-                groups.cancel()
+                backend.cancel()
 
-    def unregister(self, groups: ProcessGroups) -> None:
+    def unregister(self, backend: Any) -> None:
         with self._lock:
-            self._groups.discard(groups)
+            self._backends.discard(backend)
 
     def cancel(self) -> None:
         self.cancelled.set()
         with self._lock:
-            groups = list(self._groups)
-        for group in groups:
-            group.cancel()
+            backends = list(self._backends)
+        for backend in backends:
+            backend.cancel()
 
 
 def _private_directory(prefix: str) -> Path:
@@ -177,14 +190,14 @@ class Engine:
     def __init__(self, state: RunState) -> None:
         self.state = state
         self.plan = state.plan
-        self.results: dict[str, JobOutcome] = {}
+        self.results: dict[str, JobResult] = {}
         self.records: list[JobRecord] = []
         self.slots = threading.Semaphore(state.options.concurrent_jobs or 10_000)
 
     def run(self) -> list[JobRecord]:
         """Start every job whose needs have finished; wait for one to end; repeat."""
         pending = dict(self.plan.jobs)
-        finished: queue.SimpleQueue[tuple[str, JobOutcome | BaseException]] = queue.SimpleQueue()
+        finished: queue.SimpleQueue[tuple[str, JobResult | BaseException]] = queue.SimpleQueue()
         threads: list[threading.Thread] = []
         running = 0
 
@@ -229,57 +242,52 @@ class Engine:
                 context[job_id] = {"result": result.result, "outputs": dict(result.outputs)}
         return context
 
-    def _record(self, key: str, name: str, outcome: JobOutcome) -> JobOutcome:
+    def _record(self, key: str, name: str, outcome: JobResult) -> JobResult:
         self.records.append(JobRecord(key, name, outcome.result, outcome.seconds, outcome.reason))
-        if outcome.result != "skipped" or outcome.reason:
+        if outcome.result != Status.SKIPPED or outcome.reason:
             self.state.reporter.job_finished(key, outcome.result, outcome.seconds, outcome.reason)
         return outcome
 
-    def _run_job(self, planned: PlannedJob) -> JobOutcome:
+    def _run_job(self, planned: PlannedJob) -> JobResult:
         state = self.state
         needs = self._needs_context(planned)
         name = planned.name
         if state.cancelled.is_set():
-            return self._record(planned.key, name, JobOutcome("cancelled", reason="run cancelled"))
+            return self._record(
+                planned.key, name, JobResult(Status.CANCELLED, reason="run cancelled")
+            )
         decision = self._should_run(planned, needs)
         if decision is not None:
-            return self._record(planned.key, name, JobOutcome("skipped", reason=decision))
+            return self._record(planned.key, name, JobResult(Status.SKIPPED, reason=decision))
         if planned.job.uses:
             return self._run_call(planned, needs)
         label = unservable_label(planned.job.runs_on)
         if label is not None:
             reason = f"runs-on {label}: this host runs Linux jobs only"
             state.reporter.info(f"[{planned.key}] skipped: {reason}")
-            return self._record(planned.key, name, JobOutcome("skipped", reason=reason))
+            return self._record(planned.key, name, JobResult(Status.SKIPPED, reason=reason))
         legs = planned.legs
         if legs is None:
             try:
                 legs = resolve_matrix(
-                    planned,
-                    {"needs": needs, "github": {}, "vars": {}, "inputs": state.inputs_for(planned)},
-                    state.options.matrix_filters,
+                    planned, state.contexts_for(planned).matrix(needs), state.options.matrix_filters
                 )
             except (ExpressionError, ValueError) as error:
                 state.reporter.info(f"[{planned.key}] error: strategy.matrix: {error}")
-                return self._record(planned.key, name, JobOutcome("failure", reason="matrix"))
+                return self._record(planned.key, name, JobResult(Status.FAILURE, reason="matrix"))
         return self._run_legs(planned, legs, needs)
 
     def _should_run(self, planned: PlannedJob, needs: dict[str, Any]) -> str | None:
         """Why the job is skipped, or None when it runs."""
         results = [needs.get(n.rsplit("/", 1)[-1], {}).get("result") for n in planned.needs]
-        status = "failure" if any(r in ("failure", "cancelled") for r in results) else "success"
-        skipped_need = any(r == "skipped" for r in results)
+        failed = any(r in (Status.FAILURE, Status.CANCELLED) for r in results)
+        status = Status.FAILURE if failed else Status.SUCCESS
+        skipped_need = any(r == Status.SKIPPED for r in results)
         condition = planned.job.if_
-        contexts = {
-            "github": self.state.github_for(planned.workflow),
-            "needs": needs,
-            "vars": dict(self.state.options.variables),
-            "inputs": self.state.inputs_for(planned),
-            "job": {"status": status},
-        }
+        contexts = self.state.contexts_for(planned).job_if(needs, status)
         try:
             if condition is None:  # the implied success(): every needed job succeeded
-                runs = status == "success"
+                runs = status == Status.SUCCESS
             else:
                 from mlops.workflow import expressions
 
@@ -294,43 +302,15 @@ class Engine:
             return f"if: {condition}"
         return None
 
-    def _run_call(self, planned: PlannedJob, needs: dict[str, Any]) -> JobOutcome:
+    def _run_call(self, planned: PlannedJob, needs: dict[str, Any]) -> JobResult:
         """A reusable-workflow call: its result and outputs come from the called jobs."""
-        inner = [self.results[k] for k in planned.needs if k in self.results]
-        result = (
-            "failure"
-            if any(r.result == "failure" for r in inner)
-            else "cancelled"
-            if any(r.result == "cancelled" for r in inner)
-            else "success"
-        )
-        outputs: dict[str, str] = {}
-        called = next(
-            (self.plan.jobs[k].workflow for k in planned.needs if k in self.plan.jobs), None
-        )
-        if called is not None and called.call_outputs:
-            jobs_context = {
-                k.rsplit("/", 1)[-1]: {"result": r.result, "outputs": r.outputs}
-                for k, r in self.results.items()
-                if k.startswith(planned.key + "/")
-            }
-            for name, spec in called.call_outputs.items():
-                value = spec.get("value") if isinstance(spec, dict) else spec
-                from mlops.workflow import expressions
-
-                try:
-                    outputs[name] = expressions.interpolate(
-                        str(value or ""),
-                        {"jobs": jobs_context, "github": {}, "vars": {}, "inputs": planned.inputs},
-                    )
-                except ExpressionError:
-                    outputs[name] = ""
-        seconds = sum(r.seconds for r in inner)
-        return self._record(planned.key, planned.name, JobOutcome(result, outputs, "", seconds))
+        run = self.state.contexts_for(planned, inputs=dict(planned.inputs))
+        outcome = call_result(planned, self.plan, self.results, run)
+        return self._record(planned.key, planned.name, outcome)
 
     def _run_legs(
         self, planned: PlannedJob, legs: list[dict[str, Any]], needs: dict[str, Any]
-    ) -> JobOutcome:
+    ) -> JobResult:
         strategy = planned.job.strategy
         fail_fast = True
         max_parallel = len(legs) or 1
@@ -340,12 +320,12 @@ class Engine:
                 max_parallel = strategy.max_parallel
         if not legs:
             return self._record(
-                planned.key, planned.name, JobOutcome("skipped", reason="no matrix legs")
+                planned.key, planned.name, JobResult(Status.SKIPPED, reason="no matrix legs")
             )
         single = len(legs) == 1 and not legs[0]
         limiter = threading.Semaphore(max_parallel)
         failed = threading.Event()
-        outcomes: list[JobOutcome | None] = [None] * len(legs)
+        outcomes: list[JobResult | None] = [None] * len(legs)
         runs: list[JobRun | None] = [None] * len(legs)
 
         def run_leg(index: int) -> None:
@@ -356,8 +336,9 @@ class Engine:
                     outcomes[index] = self._record(
                         display,
                         name,
-                        JobOutcome(
-                            "cancelled", reason="fail-fast" if failed.is_set() else "cancelled"
+                        JobResult(
+                            Status.CANCELLED,
+                            reason="fail-fast" if failed.is_set() else "cancelled",
                         ),
                     )
                     return
@@ -366,12 +347,12 @@ class Engine:
                 runs[index] = job_run
                 outcome = job_run.run()
                 outcomes[index] = self._record(display, name, outcome)
-                if outcome.result == "failure" and not self._continue_on_error(job_run):
+                if outcome.result == Status.FAILURE and not self._continue_on_error(job_run):
                     failed.set()
                     if fail_fast:
                         for other in runs:
                             if other is not None and other is not job_run:
-                                other.groups.cancel()
+                                other.backend.cancel()
 
         threads = [
             threading.Thread(target=run_leg, args=(i,), name=f"leg-{i}") for i in range(len(legs))
@@ -393,23 +374,23 @@ class Engine:
             return False
 
     def _combine(
-        self, planned: PlannedJob, outcomes: list[JobOutcome], runs: list[JobRun | None]
-    ) -> JobOutcome:
+        self, planned: PlannedJob, outcomes: list[JobResult], runs: list[JobRun | None]
+    ) -> JobResult:
         results = [o.result for o in outcomes]
         tolerated = all(
             run is not None and self._continue_on_error(run)
             for run, o in zip(runs, outcomes, strict=False)
-            if o.result == "failure"
+            if o.result == Status.FAILURE
         )
-        if "failure" in results and not tolerated:
-            result = "failure"
-        elif "cancelled" in results:
-            result = "cancelled"
-        elif all(r == "skipped" for r in results):
-            result = "skipped"
+        if Status.FAILURE in results and not tolerated:
+            result = Status.FAILURE
+        elif Status.CANCELLED in results:
+            result = Status.CANCELLED
+        elif all(r == Status.SKIPPED for r in results):
+            result = Status.SKIPPED
         else:
-            result = "success"
+            result = Status.SUCCESS
         outputs: dict[str, str] = {}
         for outcome in outcomes:
             outputs.update({k: v for k, v in outcome.outputs.items() if v != ""})
-        return JobOutcome(result, outputs, seconds=max((o.seconds for o in outcomes), default=0.0))
+        return JobResult(result, outputs, seconds=max((o.seconds for o in outcomes), default=0.0))

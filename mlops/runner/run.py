@@ -16,10 +16,10 @@ from pathlib import Path
 
 from mlops.errors import EXIT_FAILED, EXIT_OK, UsageError
 from mlops.runner.engine import Engine, JobRecord, RunOptions, RunState
-from mlops.runner.job import JobOutcome
 from mlops.runner.masking import Masker
 from mlops.runner.output import SYMBOLS, Reporter
 from mlops.runner.record import RunRecord
+from mlops.runner.status import JobResult, Status
 from mlops.workflow.plan import Plan
 from mlops.workflow.repository import Repository
 
@@ -82,7 +82,7 @@ class RunResult:
 
     exit_code: int
     jobs: list[JobRecord]
-    outcomes: dict[str, JobOutcome]  # by planned job key, with the job's outputs
+    outcomes: dict[str, JobResult]  # by planned job key, with the job's outputs
     record: RunRecord
 
 
@@ -123,7 +123,7 @@ def run_plan(plan: Plan, repo: Repository, options: RunOptions) -> RunResult:
     if interrupted.is_set():
         code = 130
     else:
-        failed = any(r.result in ("failure", "cancelled") for r in records)
+        failed = any(r.result in (Status.FAILURE, Status.CANCELLED) for r in records)
         code = EXIT_FAILED if failed else EXIT_OK
     return RunResult(code, records, dict(engine.results), record)
 

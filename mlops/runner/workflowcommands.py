@@ -9,6 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mlops.runner.job import JobRun
 
 _COMMAND = re.compile(r"^::([A-Za-z0-9_.-]+)(?: ([^:]*))?::(.*)$")
 ANNOTATIONS = ("error", "warning", "notice")
@@ -60,3 +64,40 @@ class CommandState:
             self.stop_token = command.message
             return None
         return command
+
+
+DISABLED = ("set-output", "save-state", "set-env", "add-path")
+
+
+def handle(job: JobRun, line: str, state: CommandState) -> None:
+    """One line a step printed: a workflow command is acted on, any other line is shown."""
+    reporter = job.state.reporter
+    command = state.accept(line)
+    if command is None:
+        if state.stop_token is None and line.startswith("::") and parse(line) is not None:
+            return  # the stop-commands / resume lines themselves
+        reporter.line(job.key, line)
+        return
+    name = command.name
+    if name == "add-mask":
+        if command.message:
+            job.state.masker.add(command.message)
+    elif name == "group":
+        reporter.group(job.key, command.message)
+    elif name == "endgroup":
+        reporter.end_group(job.key)
+    elif name in ANNOTATIONS:
+        reporter.annotation(job.key, name, command.message, command.properties)
+    elif name == "debug":
+        if job.state.options.step_debug:
+            reporter.line(job.key, f"debug: {command.message}")
+    elif name in DISABLED:
+        reporter.annotation(
+            job.key,
+            "error",
+            f"the '{name}' command is disabled; use the environment files "
+            "(GITHUB_OUTPUT, GITHUB_STATE, GITHUB_ENV, GITHUB_PATH)",
+            {},
+        )
+    else:
+        reporter.line(job.key, line)

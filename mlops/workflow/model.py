@@ -75,6 +75,20 @@ class Step:
     timeout_minutes: float | str | None = None
 
     @property
+    def kind(self) -> str:
+        """How the step runs, which picks the runner's handler: ``script`` (``run:``),
+        ``local-action`` (``uses: ./path``), ``docker-action`` (``uses: docker://image``) or
+        ``action`` (``uses: owner/repo[/path]@ref``)."""
+        if self.run is not None:
+            return "script"
+        uses = self.uses or ""
+        if uses.startswith("./"):
+            return "local-action"
+        if uses.startswith("docker://"):
+            return "docker-action"
+        return "action"
+
+    @property
     def display_name(self) -> str:
         if self.name:
             return self.name

@@ -121,12 +121,12 @@ def _static_skip(root: Path, planned: PlannedJob, event: Event) -> str | None:
 
     if _contexts_of(condition) - {"github", "inputs", "vars"}:
         return None
-    contexts = {
-        "github": github_context(event, Repository(root), planned.workflow),
-        "inputs": {**event.payload.get("inputs", {}), **planned.inputs},
-        "vars": {},
-        "job": {"status": "success"},
-    }
+    from mlops.workflow.contexts import RunContexts
+
+    contexts = RunContexts(  # vars are not known to the planner: {} here
+        github=github_context(event, Repository(root), planned.workflow),
+        inputs={**event.payload.get("inputs", {}), **planned.inputs},
+    ).job_if(needs={})
     try:
         runs = expressions.evaluate_condition(condition, contexts)
     except ExpressionError:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlops.runner.actions import input_path
-from mlops.runner.job import StepFailure
+from mlops.runner.steps.base import StepFailure
 
 if TYPE_CHECKING:
     from mlops.runner.job import JobRun

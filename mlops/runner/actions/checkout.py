@@ -15,7 +15,7 @@ import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlops.runner.job import StepFailure
+from mlops.runner.steps.base import StepFailure
 
 if TYPE_CHECKING:
     from mlops.runner.job import JobRun

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlops.runner.job import StepFailure
+from mlops.runner.steps.base import StepFailure
 
 if TYPE_CHECKING:
     from mlops.runner.job import JobRun

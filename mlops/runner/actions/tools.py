@@ -13,7 +13,7 @@ import stat
 import sys
 from typing import TYPE_CHECKING
 
-from mlops.runner.job import StepFailure
+from mlops.runner.steps.base import StepFailure
 
 if TYPE_CHECKING:
     from mlops.runner.job import JobRun

@@ -1,4 +1,7 @@
-"""Run one step's process: its own process group, live output lines, timeout, cancellation.
+"""The host backend: a job's processes on this machine (the contract is in ``backends``).
+
+Each step's process runs in its own process group, with live output lines, a timeout and
+cancellation.
 
 A step ends when its main process exits (as on GitHub), even if a background child still
 holds the output pipe; such leftovers are killed with the job (``ProcessGroups.kill_all``).
@@ -9,11 +12,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import subprocess
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+
+from mlops.runner.backends import JobPaths
 
 DRAIN_SECONDS = 0.5  # after the main process exits, how long to wait for buffered output
 
@@ -100,3 +107,60 @@ def _read_lines(process: subprocess.Popen[bytes], on_line: Callable[[str], None]
             on_line(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
     except (OSError, ValueError):
         pass
+
+
+class HostBackend:
+    """A job's processes on this machine, each step in its own process group."""
+
+    name = "host"
+
+    def __init__(self, root: Path, tool_cache: Path) -> None:
+        self.root = root
+        self.paths = JobPaths(root / "workspace", root / "temp", tool_cache)
+        self.step_paths = self.paths
+        self.groups = ProcessGroups()
+
+    @property
+    def cancelled(self) -> threading.Event:
+        return self.groups.cancelled
+
+    def start(self) -> None:
+        self.paths.workspace.mkdir(parents=True)
+        self.paths.temp.mkdir()
+
+    def close(self) -> None:
+        self.groups.kill_all()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def cancel(self) -> None:
+        self.groups.cancel()
+
+    def run(
+        self,
+        argv: list[str],
+        *,
+        cwd: str,
+        env: dict[str, str],
+        on_line: Callable[[str], None],
+        timeout: float | None,
+    ) -> ProcessResult:
+        return run_process(
+            argv, cwd=cwd, env=env, on_line=on_line, timeout=timeout, groups=self.groups
+        )
+
+    def which(self, program: str, path: str) -> str | None:
+        return shutil.which(program, path=path)
+
+    def copy_in(self, source: Path, target: Path) -> None:
+        _copy(source, target)
+
+    def copy_out(self, source: Path, target: Path) -> None:
+        _copy(source, target)
+
+
+def _copy(source: Path, target: Path) -> None:
+    if source.is_dir():
+        shutil.copytree(source, target, symlinks=True, dirs_exist_ok=True)
+    else:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, target)

@@ -1,0 +1,31 @@
+"""Local actions (``uses: ./path``, or a ``--local-repository`` mapping), as GitHub runs them:
+``action.yml`` is read and its ``runs.using`` picks the handler (composite or node; docker
+needs ``--backend docker``), as GitHub's HandlerFactory does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from mlops.errors import MlopsError
+from mlops.runner.steps.base import StepFailure, StepHandler
+from mlops.workflow.schema.actionfile import load_action
+
+
+def local_action(directory: Path, uses: str) -> StepHandler:
+    """The handler for the action in ``directory``."""
+    try:
+        action = load_action(directory, uses)
+    except MlopsError as error:
+        raise StepFailure(str(error)) from None
+    if action.using == "composite":
+        from mlops.runner.steps.composite import CompositeAction
+
+        return CompositeAction(action, directory, uses)
+    if action.using.startswith("node"):
+        from mlops.runner.steps.node import NodeAction
+
+        return NodeAction(action, directory, uses)
+    if action.using == "docker":
+        raise StepFailure(f"{uses} is a docker action; run with --backend docker")
+    raise StepFailure(f"{uses}: unknown runs.using {action.using!r}")
