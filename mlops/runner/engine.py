@@ -24,6 +24,7 @@ from mlops.runner.steps.call import call_result
 from mlops.workflow.contexts import RunContexts
 from mlops.workflow.events import github_context
 from mlops.workflow.expressions.errors import ExpressionError
+from mlops.workflow.inputs import InputError, call_inputs, dispatch_inputs
 from mlops.workflow.matrix import leg_display_name
 from mlops.workflow.model import Workflow
 from mlops.workflow.plan import Plan, PlannedJob, resolve_matrix
@@ -78,6 +79,7 @@ class RunState:
         self._backends: set[Any] = set()  # the running jobs' backends, to cancel
         self._lock = threading.Lock()
         self._github: dict[str, dict[str, Any]] = {}
+        self.call_inputs: dict[str, dict[str, Any]] = {}  # caller key -> its evaluated with:
         self.run_id = record.run_id
 
     def github_for(self, workflow: Workflow) -> dict[str, Any]:
@@ -104,10 +106,15 @@ class RunState:
         )
 
     def inputs_for(self, planned: PlannedJob) -> dict[str, Any]:
+        """The ``inputs`` context: a called workflow's evaluated ``with:``, or the dispatch
+        inputs typed as the workflow declares them."""
         if planned.caller is not None:
-            return dict(planned.caller.inputs)
+            return dict(self.call_inputs.get(planned.caller.key, planned.caller.inputs))
         event_inputs = self.plan.event.payload.get("inputs")
-        return dict(event_inputs) if isinstance(event_inputs, dict) else {}
+        event_inputs = dict(event_inputs) if isinstance(event_inputs, dict) else {}
+        if self.plan.event.name == "workflow_dispatch" and planned.workflow.dispatch_inputs:
+            return dispatch_inputs(planned.workflow, event_inputs)
+        return event_inputs
 
     def runner_variables(self, job: JobRun, files: dict[str, Path]) -> dict[str, str]:
         github = job.contexts["github"]
@@ -193,6 +200,8 @@ class Engine:
         self.results: dict[str, JobResult] = {}
         self.records: list[JobRecord] = []
         self.slots = threading.Semaphore(state.options.concurrent_jobs or 10_000)
+        self._calls: dict[str, JobResult | None] = {}  # caller key -> why it does not run
+        self._calls_lock = threading.Lock()
 
     def run(self) -> list[JobRecord]:
         """Start every job whose needs have finished; wait for one to end; repeat."""
@@ -233,9 +242,9 @@ class Engine:
     def _ready(self, planned: PlannedJob) -> bool:
         return all(n in self.results for n in planned.needs if n in self.plan.jobs)
 
-    def _needs_context(self, planned: PlannedJob) -> dict[str, Any]:
+    def _needs_context(self, planned: PlannedJob, keys: list[str] | None = None) -> dict[str, Any]:
         context = {}
-        for need in planned.needs:
+        for need in planned.needs if keys is None else keys:
             result = self.results.get(need)
             job_id = need.rsplit("/", 1)[-1]
             if result is not None:
@@ -256,11 +265,19 @@ class Engine:
             return self._record(
                 planned.key, name, JobResult(Status.CANCELLED, reason="run cancelled")
             )
+        if planned.job.uses:
+            stopped = self._enter_call(planned)
+            if stopped is not None:
+                return self._record(planned.key, name, stopped)
+            return self._run_call(planned, needs)
+        if planned.caller is not None:
+            stopped = self._enter_call(planned.caller)
+            if stopped is not None:
+                reason = f"the calling job {planned.caller.key} did not run"
+                return self._record(planned.key, name, JobResult(Status.SKIPPED, reason=reason))
         decision = self._should_run(planned, needs)
         if decision is not None:
             return self._record(planned.key, name, JobResult(Status.SKIPPED, reason=decision))
-        if planned.job.uses:
-            return self._run_call(planned, needs)
         label = unservable_label(planned.job.runs_on)
         if label is not None:
             reason = f"runs-on {label}: this host runs Linux jobs only"
@@ -277,9 +294,52 @@ class Engine:
                 return self._record(planned.key, name, JobResult(Status.FAILURE, reason="matrix"))
         return self._run_legs(planned, legs, needs)
 
-    def _should_run(self, planned: PlannedJob, needs: dict[str, Any]) -> str | None:
+    def _enter_call(self, caller: PlannedJob) -> JobResult | None:
+        """Decide, once, whether a reusable-workflow call runs (its own ``if:`` against its
+        own needs) and evaluate its ``with:`` before any called job starts, as GitHub does.
+        The outcome the caller ends with when it does not run, else None."""
+        with self._calls_lock:
+            if caller.key in self._calls:
+                return self._calls[caller.key]
+        stopped = None
+        if caller.caller is not None:
+            stopped = self._enter_call(caller.caller)
+        needs = self._needs_context(caller, caller.outer_needs)
+        if stopped is None:
+            decision = self._should_run(caller, needs, caller.outer_needs)
+            stopped = None if decision is None else JobResult(Status.SKIPPED, reason=decision)
+        if stopped is None:
+            try:
+                self.state.call_inputs[caller.key] = self._evaluate_with(caller, needs)
+            except (ExpressionError, InputError) as error:
+                self.state.reporter.info(f"[{caller.key}] error: with: {error}")
+                stopped = JobResult(Status.FAILURE, reason=f"with: {error}")
+        with self._calls_lock:
+            self._calls.setdefault(caller.key, stopped)
+            return self._calls[caller.key]
+
+    def _evaluate_with(self, caller: PlannedJob, needs: dict[str, Any]) -> dict[str, Any]:
+        from mlops.workflow import expressions
+
+        contexts = {**self.state.contexts_for(caller).matrix(needs), "strategy": {}, "matrix": {}}
+        given = {
+            name: expressions.evaluate_value(value, contexts)
+            for name, value in caller.job.with_.items()
+        }
+        assert caller.called is not None
+        defaults = {
+            name: expressions.evaluate_value(spec.default, contexts)
+            for name, spec in caller.called.call_inputs.items()
+            if spec.default is not None and name not in given
+        }
+        return call_inputs(caller.called, {**defaults, **given})
+
+    def _should_run(
+        self, planned: PlannedJob, needs: dict[str, Any], keys: list[str] | None = None
+    ) -> str | None:
         """Why the job is skipped, or None when it runs."""
-        results = [needs.get(n.rsplit("/", 1)[-1], {}).get("result") for n in planned.needs]
+        keys = planned.needs if keys is None else keys
+        results = [needs.get(n.rsplit("/", 1)[-1], {}).get("result") for n in keys]
         failed = any(r in (Status.FAILURE, Status.CANCELLED) for r in results)
         status = Status.FAILURE if failed else Status.SUCCESS
         skipped_need = any(r == Status.SKIPPED for r in results)
@@ -304,7 +364,7 @@ class Engine:
 
     def _run_call(self, planned: PlannedJob, needs: dict[str, Any]) -> JobResult:
         """A reusable-workflow call: its result and outputs come from the called jobs."""
-        run = self.state.contexts_for(planned, inputs=dict(planned.inputs))
+        run = self.state.contexts_for(planned, inputs=self.state.call_inputs.get(planned.key, {}))
         outcome = call_result(planned, self.plan, self.results, run)
         return self._record(planned.key, planned.name, outcome)
 

@@ -129,14 +129,20 @@ class JobRun:
         result = self.evaluate(value)
         return "" if result is None else scalar_text(result)
 
+    def mapping(self, value: Any, where: str) -> dict[str, str]:
+        """An ``env:``/``with:`` mapping evaluated to strings; expression keys and
+        ``${{ insert }}`` work as on GitHub (see expressions.evaluate_value)."""
+        result = self.evaluate(value) if value else {}
+        if not isinstance(result, dict):
+            raise ExpressionError(f"{where} must be a mapping, got {scalar_text(result)!r}")
+        return {str(k): "" if v is None else scalar_text(v) for k, v in result.items()}
+
     def _evaluate_env(self, *layers: Any) -> dict[str, str]:
-        env: dict[str, str] = {}
+        # --env/--env-file values are the bottom layer of the env context (act's behaviour).
+        env: dict[str, str] = dict(self.state.options.env)
         for layer in layers:
-            if isinstance(layer, str):
-                layer = self.evaluate(layer)
-            for key, value in (layer or {}).items():
-                self.contexts["env"] = env
-                env[key] = self.text(value)
+            self.contexts["env"] = dict(env)  # a layer sees the layers below it
+            env.update(self.mapping(layer, "env"))
         return env
 
     # -- state steps change ------------------------------------------------------------------

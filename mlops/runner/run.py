@@ -7,6 +7,7 @@ comments, and the run record's path. Ctrl-C cancels the run and kills every step
 
 from __future__ import annotations
 
+import re
 import shutil
 import signal
 import threading
@@ -64,11 +65,19 @@ def read_dotenv(path: str, flag: str) -> dict[str, str]:
 
 
 def parse_local_repositories(values: tuple[str, ...]) -> dict[str, Path]:
+    """``OWNER/REPO@REF=PATH``, or act's form ``https://github.com/OWNER/REPO@REF=PATH``."""
     mapping = {}
     for item in values:
         action, sep, path = item.partition("=")
+        url = re.match(r"^https?://[^/]+/(.+)$", action)
+        if url:
+            name, at, ref = url.group(1).partition("@")
+            action = f"{name.removesuffix('.git')}{at}{ref}"
         if not sep or "@" not in action or "/" not in action:
-            raise UsageError(f"--local-repository expects OWNER/REPO@REF=PATH, got {item!r}")
+            raise UsageError(
+                "--local-repository expects OWNER/REPO@REF=PATH or "
+                f"https://github.com/OWNER/REPO@REF=PATH, got {item!r}"
+            )
         directory = Path(path).expanduser().resolve()
         if not directory.is_dir():
             raise UsageError(f"--local-repository {item}: {directory} is not a directory")

@@ -1,6 +1,7 @@
 """From ``mlops run`` options to a checked plan and its text: list, graph or dry run.
 
-Picks the event (reading ``-e FILE``), checks dispatch inputs, loads and checks every
+Picks the event (reading ``-e FILE``), checks dispatch inputs (given with ``--input`` or in
+the payload; required ones only when jobs are to run or be planned), loads and checks every
 workflow, and plans. Executes nothing.
 """
 
@@ -12,6 +13,7 @@ from pathlib import Path
 from mlops.errors import UsageError
 from mlops.runner import describe
 from mlops.workflow.events import load_event_file, make_event
+from mlops.workflow.inputs import dispatch_payload_inputs, missing_required
 from mlops.workflow.model import Workflow
 from mlops.workflow.plan import Plan, build_plan, load_workflows, workflow_files
 from mlops.workflow.repository import Repository
@@ -54,23 +56,29 @@ def make_plan(
     matrix_filters: list[tuple[str, str]] | None = None,
     inputs: dict[str, str] | None = None,
     check_triggers: bool = True,
+    require_inputs: bool = True,
 ) -> Plan:
     repo = Repository.at(Path(directory))
     loaded = load_workflows(repo.root, workflow_files(repo.root, workflows))
-    given_inputs = dict(inputs or {})
     name = event_name or default_event(loaded)
     if name not in EVENTS:
         raise UsageError(f"unknown event {name!r}; the events are: {', '.join(sorted(EVENTS))}")
-    if name == "workflow_dispatch" and check_triggers:
-        check_inputs(loaded, given_inputs)
-        for workflow in loaded:
-            for spec in workflow.dispatch_inputs.values():
-                if spec.required and spec.default is None and spec.name not in given_inputs:
-                    raise UsageError(
-                        f"{workflow.display_path}: input {spec.name!r} is required; "
-                        f"pass --input {spec.name}=VALUE"
-                    )
     payload = load_event_file(event_path) if event_path else None
+    given_inputs = dict(inputs or {})
+    if name == "workflow_dispatch":
+        check_inputs(loaded, given_inputs)
+        # Inputs in the -e payload count as given; --input wins over them.
+        payload_inputs = (payload or {}).get("inputs")
+        if isinstance(payload_inputs, dict):
+            given_inputs = {**payload_inputs, **given_inputs}
+        for workflow in loaded if require_inputs and check_triggers else ():
+            missing = missing_required(workflow, given_inputs)
+            if missing:
+                raise UsageError(
+                    f"{workflow.display_path}: input {missing[0]!r} is required; "
+                    f"pass --input {missing[0]}=VALUE"
+                )
+        given_inputs = dispatch_payload_inputs(loaded, given_inputs)
     event = make_event(name, repo, payload=payload, inputs=given_inputs)
     return build_plan(
         repo.root,
@@ -85,7 +93,11 @@ def make_plan(
 def plan_run(*, mode: str, as_json: bool, **options: object) -> str:
     """The text ``mlops run`` prints for ``mode`` (list, graph, dry-run)."""
     listing = mode in ("list", "graph") and options.get("event_name") is None
-    plan = make_plan(check_triggers=not listing, **options)  # type: ignore[arg-type]
+    plan = make_plan(
+        check_triggers=not listing,
+        require_inputs=mode not in ("list", "graph"),  # listing and graphs never need inputs
+        **options,  # type: ignore[arg-type]
+    )
     if as_json:
         return json.dumps(
             {

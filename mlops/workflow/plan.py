@@ -38,6 +38,10 @@ class PlannedJob:
     legs: list[dict[str, Any]] | None = None  # None: a matrix resolved at run time
     caller: PlannedJob | None = None  # the job whose reusable workflow this job belongs to
     inputs: dict[str, Any] = field(default_factory=dict)  # inputs when called
+    # A reusable-workflow call: the workflow it calls, and the call's own needs (its ``needs``
+    # become the called jobs, since the call completes when they have).
+    called: Workflow | None = None
+    outer_needs: list[str] = field(default_factory=list)
     skipped_reason: str | None = None  # known before running: a job-level if that is false
     warnings: list[str] = field(default_factory=list)
 
@@ -169,6 +173,8 @@ def _add_workflow(
         if job.uses and job.uses.startswith("./"):
             called = _called_workflow(root, workflow, job, depth)
             planned.inputs = _call_inputs(workflow, job, called)
+            planned.called = called
+            planned.outer_needs = list(needs)
             inner = _add_workflow(root, plan, called, f"{key}/", planned, depth + 1)
             # The calling job completes when the called workflow's jobs have.
             planned.needs = [k for k in inner if plan.jobs[k].caller is planned]

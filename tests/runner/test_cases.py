@@ -20,14 +20,14 @@ import pytest
 import yaml
 
 from mlops.runner.engine import RunOptions
-from mlops.runner.run import RunResult, run_plan
+from mlops.runner.run import RunResult, parse_local_repositories, run_plan
 from mlops.runner.runplan import make_plan
 from mlops.workflow.repository import Repository
 from tests.runner.conftest import GIT_ENV
 
 CASES = Path(__file__).parent / "cases"
 CASE_FILES = {"workflow.yml", "workflows", "files", "event.json", "run.yml", "expect.yml"}
-RUN_KEYS = {"event", "job", "secrets", "vars", "env", "inputs", "matrix"}
+RUN_KEYS = {"event", "job", "secrets", "vars", "env", "inputs", "matrix", "local_repositories"}
 EXPECT_KEYS = {"exit", "jobs", "outputs", "printed", "not_printed", "annotations"}
 
 
@@ -67,6 +67,12 @@ def _repository(case: Path, root: Path) -> None:
     _git(root, "commit", "-qm", "case")
 
 
+def _in_repository(mapping: str, root: Path) -> str:
+    """``ACTION=PATH`` with PATH relative to the case's repository made absolute."""
+    action, _, path = mapping.rpartition("=")
+    return f"{action}={root / path}"
+
+
 def run_case(case: Path, tmp_path: Path) -> RunResult:
     unknown = {p.name for p in case.iterdir()} - CASE_FILES - {"README.md"}
     assert not unknown, f"{case.name}: unknown files {sorted(unknown)}"
@@ -94,6 +100,9 @@ def run_case(case: Path, tmp_path: Path) -> RunResult:
         env=strings("env"),
         as_json=True,
         matrix_filters=[tuple(f.split(":", 1)) for f in invocation.get("matrix", [])],
+        local_repositories=parse_local_repositories(
+            tuple(_in_repository(v, root) for v in invocation.get("local_repositories", []))
+        ),
     )
     return run_plan(plan, Repository.at(root), options)
 

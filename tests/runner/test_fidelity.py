@@ -1,60 +1,44 @@
-"""Conformance cases: workflows run the way GitHub runs them (issue 10), end to end.
+"""Conformance cases that need the CLI (issue 10); the others are in ``cases/``.
 
-Each case asserts job results, outputs and the values steps printed, from GitHub's
-documentation and actions/runner's source. Where act behaves differently the case says so.
+Listing (-l) and the graph (-g) never require workflow_dispatch inputs: a release workflow
+with a required `tag` must be listable without one.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
-
 from tests.runner.conftest import Repo
 
+RELEASE = """\
+    name: release
+    on:
+      workflow_dispatch:
+        inputs:
+          tag: {type: string, required: true}
+    jobs:
+      build:
+        runs-on: ubuntu-latest
+        steps:
+          - run: echo "tag=${{ inputs.tag }}"
+      publish:
+        needs: build
+        runs-on: ubuntu-latest
+        steps:
+          - run: echo publish
+"""
 
-def _jobs(record: Path) -> dict[str, str]:
-    return {j["job"]: j["result"] for j in json.loads((record / "run.json").read_text())["jobs"]}
 
-
-def test_matrix_built_from_expression_keys_spliced_items_and_insert(repo: Repo) -> None:
-    """Item 3: `${{ needs.a.outputs.key }}: [...]` is a matrix key, an item evaluating to an
-    array is spliced, and `${{ insert }}` merges a mapping (actions/runner TemplateUnraveler)."""
-    repo.workflow(
-        """\
-        on: push
-        jobs:
-          a:
-            runs-on: ubuntu-latest
-            outputs:
-              key: ${{ steps.s.outputs.key }}
-              sizes: ${{ steps.s.outputs.sizes }}
-            steps:
-              - id: s
-                run: |
-                  echo 'key=flavour' >> "$GITHUB_OUTPUT"
-                  echo 'sizes=["m","l"]' >> "$GITHUB_OUTPUT"
-          b:
-            needs: a
-            runs-on: ubuntu-latest
-            strategy:
-              matrix:
-                ${{ needs.a.outputs.key }}: [vanilla]
-                size:
-                  - s
-                  - ${{ fromJSON(needs.a.outputs.sizes) }}
-                ${{ insert }}: ${{ fromJSON('{"extra":["e1"]}') }}
-            steps:
-              - run: echo "leg=${{ matrix.flavour }}/${{ matrix.size }}/${{ matrix.extra }}"
-        """
-    )
+def test_list_and_graph_never_require_inputs_but_a_run_does(repo: Repo) -> None:
+    repo.workflow(RELEASE)
     repo.commit()
-    run = repo.run("push")
-    assert run.returncode == 0, run.stderr
-    assert _jobs(run.record) == {
-        "a": "success",
-        "b (vanilla, s, e1)": "success",
-        "b (vanilla, m, e1)": "success",
-        "b (vanilla, l, e1)": "success",
-    }
-    for leg in ("vanilla/s/e1", "vanilla/m/e1", "vanilla/l/e1"):
-        assert f"leg={leg}" in run.stderr
+    for args in (["-l"], ["workflow_dispatch", "-l"], ["workflow_dispatch", "-g"]):
+        run = repo.run(*args)
+        assert run.returncode == 0, (args, run.stderr)
+        assert "build" in run.stdout and "publish" in run.stdout
+    missing = repo.run("workflow_dispatch", "-n")
+    assert missing.returncode == 2
+    assert missing.stderr.strip() == (
+        "mlops: error: .github/workflows/w.yml: input 'tag' is required; pass --input tag=VALUE"
+    )
+    given = repo.run("workflow_dispatch", "--input", "tag=v1")
+    assert given.returncode == 0, given.stderr
+    assert "tag=v1" in given.stderr

@@ -28,7 +28,7 @@ def call_result(
     else:
         result = Status.SUCCESS
     outputs: dict[str, str] = {}
-    called = next((plan.jobs[k].workflow for k in planned.needs if k in plan.jobs), None)
+    called = planned.called
     if called is not None and called.call_outputs:
         from mlops.workflow import expressions
 

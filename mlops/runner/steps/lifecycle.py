@@ -78,7 +78,7 @@ def run_step(job: JobRun, step: Step, deadline: float) -> StepResult:
 
 def _execute(job: JobRun, step: Step, timeout: float) -> Execution:
     env = evaluate_step_env(job, step)
-    inputs = {k: job.text(v) for k, v in step.with_.items()} if step.kind != "script" else {}
+    inputs = job.mapping(step.with_, "with") if step.kind != "script" else {}
     handler = handler_for(job, step)
     call = StepCall(inputs, env, timeout)
     pre = handler.pre(job, step, call)
@@ -96,8 +96,8 @@ def evaluate_step_env(job: JobRun, step: Step) -> dict[str, str]:
     env = contexts.step_env(job.base_env(), {})
     job.contexts["env"] = env
     own = step.env if isinstance(step.env, dict) else job.evaluate(step.env) or {}
-    for key, value in own.items():
-        env[key] = job.text(value)
+    for key, value in own.items():  # a key may be an expression, or ${{ insert }}
+        env.update(job.mapping({key: value}, "env"))
     job.contexts["env"] = env
     return env
 
