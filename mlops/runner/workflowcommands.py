@@ -1,8 +1,13 @@
 """Workflow commands a step prints on stdout: ``::name key=value,...::message``.
 
 Handles group/endgroup, add-mask, error/warning/notice (with file, line, col, title),
-debug, stop-commands (and the token that resumes them), and reports the deprecated
-set-output/save-state/set-env/add-path as errors, as GitHub now does.
+debug, stop-commands (and the token that resumes them), and the deprecated commands as
+GitHub's runner does (actions/runner ActionCommandManager):
+
+- ``set-output`` and ``save-state`` still work, with a deprecation warning;
+- ``set-env`` and ``add-path`` work only when ``ACTIONS_ALLOW_UNSECURE_COMMANDS`` is ``true``
+  in the step's environment (workflow, job or step env); otherwise they fail the step
+  ("Unable to process command ... successfully").
 """
 
 from __future__ import annotations
@@ -47,9 +52,14 @@ def parse(line: str) -> Command | None:
 
 @dataclass
 class CommandState:
-    """Per-step state: the stop-commands token, while commands are paused."""
+    """Per-process state: the stop-commands token while commands are paused, and what the
+    deprecated commands set (applied by the caller when the process ends)."""
 
     stop_token: str | None = None
+    allow_unsecure: bool = False
+    outputs: dict[str, str] = field(default_factory=dict)
+    saved_state: dict[str, str] = field(default_factory=dict)
+    failed: bool = False
 
     def accept(self, line: str) -> Command | None:
         """The command on ``line`` if commands are being processed, else None."""
@@ -66,7 +76,18 @@ class CommandState:
         return command
 
 
-DISABLED = ("set-output", "save-state", "set-env", "add-path")
+DEPRECATED = (
+    "The `{}` command is deprecated and will be disabled soon. Please upgrade to using "
+    "Environment Files. For more information see: https://github.blog/changelog/"
+    "2022-10-11-github-actions-deprecating-save-state-and-set-output-commands/"
+)
+UNSECURE_DISABLED = (
+    "The `{}` command is disabled. Please upgrade to using Environment Files or opt into "
+    "unsecure command execution by setting the `ACTIONS_ALLOW_UNSECURE_COMMANDS` environment "
+    "variable to `true`. For more information see: https://github.blog/changelog/"
+    "2020-10-01-github-actions-deprecating-set-env-and-add-path-commands/"
+)
+UNSECURE = ("set-env", "add-path")
 
 
 def handle(job: JobRun, line: str, state: CommandState) -> None:
@@ -91,13 +112,44 @@ def handle(job: JobRun, line: str, state: CommandState) -> None:
     elif name == "debug":
         if job.state.options.step_debug:
             reporter.line(job.key, f"debug: {command.message}")
-    elif name in DISABLED:
-        reporter.annotation(
-            job.key,
-            "error",
-            f"the '{name}' command is disabled; use the environment files "
-            "(GITHUB_OUTPUT, GITHUB_STATE, GITHUB_ENV, GITHUB_PATH)",
-            {},
-        )
+    elif name in ("set-output", "save-state"):
+        reporter.annotation(job.key, "warning", DEPRECATED.format(name), {})
+        key = command.properties.get("name", "")
+        if not key:
+            _failed(job, state, line, f"Required field 'name' is missing in ##[{name}] command.")
+        elif name == "set-output":
+            state.outputs[key] = command.message
+        else:
+            state.saved_state[key] = command.message
+    elif name in UNSECURE:
+        if not state.allow_unsecure:
+            _failed(job, state, line, UNSECURE_DISABLED.format(name))
+        elif name == "add-path":
+            if command.message:
+                job.path_prepends.append(command.message)
+        else:
+            key = command.properties.get("name", "")
+            if not key:
+                _failed(
+                    job, state, line, "Required field 'name' is missing in ##[set-env] command."
+                )
+            elif key.upper() == "NODE_OPTIONS":
+                reporter.annotation(
+                    job.key,
+                    "error",
+                    f"Can't update {key} environment variable using ::set-env:: command.",
+                    {},
+                )
+            else:
+                job.env_from_files[key] = command.message
     else:
         reporter.line(job.key, line)
+
+
+def _failed(job: JobRun, state: CommandState, line: str, reason: str) -> None:
+    """A command GitHub cannot process: two errors, and the step fails."""
+    job.state.reporter.annotation(
+        job.key, "error", f"Unable to process command '{line}' successfully.", {}
+    )
+    job.state.reporter.annotation(job.key, "error", reason, {})
+    state.failed = True

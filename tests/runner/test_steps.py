@@ -206,7 +206,7 @@ def test_workflow_commands(repo: Repo) -> None:
     assert "notice: just so you know" in run.stderr
     assert "hidden unless debugging" not in run.stderr
     assert "::error::not a command while paused" in run.stderr
-    assert "'set-output' command is disabled" in run.stderr
+    assert "The `set-output` command is deprecated" in run.stderr  # a warning, as on GitHub
     debugging = repo.run("push", "--var", "ACTIONS_STEP_DEBUG=true")
     assert "debug: hidden unless debugging" in debugging.stderr
 

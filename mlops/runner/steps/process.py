@@ -44,7 +44,8 @@ def run_in_job(
     timeout: float,
 ) -> Execution:
     """One process with its command files; what it wrote to them is applied to the job."""
-    state = workflowcommands.CommandState()
+    allow = process_env.get("ACTIONS_ALLOW_UNSECURE_COMMANDS", "").strip().lower() == "true"
+    state = workflowcommands.CommandState(allow_unsecure=allow)
     result = job.backend.run(
         argv,
         cwd=str(cwd),
@@ -52,13 +53,20 @@ def run_in_job(
         on_line=lambda line: workflowcommands.handle(job, line, state),
         timeout=timeout,
     )
-    outputs = apply_files(job, files)
+    if state.saved_state:  # ::save-state:: reaches the post step as GITHUB_STATE does
+        with files["GITHUB_STATE"].open("a", encoding="utf-8") as stream:
+            for name, value in state.saved_state.items():
+                delimiter = f"ghadelimiter_{os.urandom(8).hex()}"
+                stream.write(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
+    outputs = {**state.outputs, **apply_files(job, files)}  # file commands are applied last
     if result.cancelled:
         return Execution(outputs, True, "cancelled")
     if result.timed_out:
         return Execution(outputs, True, f"timed out after {timeout / 60:g} minutes")
     if result.exit_code != 0:
         return Execution(outputs, True, f"exit code {result.exit_code}")
+    if state.failed:
+        return Execution(outputs, True, "a workflow command failed")
     return Execution(outputs, False, "")
 
 

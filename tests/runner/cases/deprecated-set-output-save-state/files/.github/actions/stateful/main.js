@@ -1,0 +1,1 @@
+console.log("::save-state name=token::saved-in-main");

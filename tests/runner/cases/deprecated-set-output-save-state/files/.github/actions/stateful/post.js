@@ -1,0 +1,1 @@
+console.log(`post sees ${process.env.STATE_token}`);
