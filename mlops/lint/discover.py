@@ -43,6 +43,8 @@ def kind_of(path: Path, *, explicit: bool) -> str | None:
         return "dvc"
     if name == "params.yaml":
         return "params"
+    if lower.endswith(".jinja") and not explicit:  # a template (Dockerfile.jinja), not a file
+        return None
     if name.startswith(("Dockerfile", "Containerfile")) or lower.endswith(".dockerfile"):
         return "dockerfile"
     if lower.endswith((".yml", ".yaml")):
