@@ -50,7 +50,7 @@ def tool(name: str) -> str:
     found = str(candidate) if candidate.exists() else shutil.which(name)
     if found is None:
         pytest.fail(
-            f"{name} is not installed: pip install {TOOL_PACKAGES[name]} (part of mlops[lint])"
+            f"{name} is not installed: pip install {TOOL_PACKAGES[name]} (part of mlops-gitops[lint])"
         )
     return found
 

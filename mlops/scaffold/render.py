@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from mlops import __version__
+from mlops import DISTRIBUTION, __version__
 from mlops.errors import UsageError
 from mlops.scaffold.templates import project_template
 
@@ -84,8 +84,10 @@ def render(
     from copier.errors import CopierAnswersInterrupt, CopierError
 
     data = dict(answers)
-    if source.builtin and source.component != "project":
-        data["component"] = source.component
+    if source.builtin:
+        data["mlops_requirement"] = f"{DISTRIBUTION}=={__version__}"
+        if source.component != "project":
+            data["component"] = source.component
     try:
         copier.run_copy(
             source.location,

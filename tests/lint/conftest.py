@@ -19,7 +19,7 @@ WRAPPED = ("actionlint", "zizmor", "hadolint", "shellcheck")
 
 @pytest.fixture(scope="session")
 def tools_installed() -> None:
-    """The wrapped linters must be here (mlops[lint]); fail saying what to install."""
+    """The wrapped linters must be here (mlops-gitops[lint]); fail saying what to install."""
     for name in WRAPPED:
         tool(name)
 

@@ -87,5 +87,5 @@ def test_help_lists_lint_and_startup_stays_light() -> None:
 def test_lint_help_describes_formats_and_exit_codes() -> None:
     result = run_mlops("lint", "--help")
     assert result.returncode == 0
-    for text in ("text|json|sarif|github", "--min-severity", "Exit status", "mlops[lint]"):
+    for text in ("text|json|sarif|github", "--min-severity", "Exit status", "mlops-gitops[lint]"):
         assert text in result.stdout

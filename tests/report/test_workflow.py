@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
+from mlops import __version__
 from tests.report.conftest import History, clean_env, git, images_in
 
 BIN = Path(sys.executable).parent
@@ -33,7 +34,10 @@ def test_train_job_reports_with_mlops_and_cml(default_project: Path) -> None:
 
     install = steps["Install mlops"]
     assert install["env"]["MLOPS_REQUIREMENT"] == "${{ vars.MLOPS_REQUIREMENT }}"
-    assert 'pip install --quiet "${MLOPS_REQUIREMENT}"' in install["run"]
+    # Pinned by the distribution's name and version; the variable overrides it.
+    assert install["env"]["MLOPS_PINNED"] == f"mlops-gitops=={__version__}"
+    assert 'requirement="${MLOPS_REQUIREMENT:-${MLOPS_PINNED}}"' in install["run"]
+    assert 'pip install --quiet "${requirement}"' in install["run"]
     assert "pip install mlops" not in install["run"]  # the PyPI name is another project
 
     write = steps["Write report"]
