@@ -76,4 +76,21 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(error.exit_code)
     except BrokenPipeError:
         sys.exit(1)
+    except Exception as error:  # a bug in mlops: still one line (and no secret), never a trace
+        _err(f"mlops: internal error: {_masked_line(error)}")
+        sys.exit(1)
     sys.exit(0)
+
+
+def _masked_line(error: BaseException) -> str:
+    """The error in one line, secrets masked; the traceback too under ``MLOPS_DEBUG=1``."""
+    from mlops.runner.failures import debug_traceback, one_line
+    from mlops.runner.masking import current_masker
+
+    text = one_line(error)
+    trace = debug_traceback(error)
+    if trace:
+        text = f"{trace}\n{text}"
+    else:
+        text += " (set MLOPS_DEBUG=1 to see the traceback)"
+    return current_masker()(text)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlops.runner import failures
 from mlops.runner.environment import host_environment, runner_arch
 from mlops.runner.job import JobRun, unservable_label
 from mlops.runner.masking import Masker
@@ -161,7 +162,7 @@ class RunState:
         return variables
 
     def add_summary(self, job: str, text: str) -> None:
-        self.record.add_summary(job, self.masker(text))
+        self.record.add_summary(self.masker(job), self.masker(text))
 
     def register(self, backend: Any) -> None:
         with self._lock:
@@ -213,6 +214,11 @@ class Engine:
         def run_one(planned: PlannedJob) -> None:
             try:
                 finished.put((planned.key, self._run_job(planned)))
+            except Exception as error:  # an error inside a job fails that job, in one line
+                reason = failures.one_line(error)
+                self.state.reporter.info(f"[{planned.key}] error: {reason}")
+                outcome = JobResult(Status.FAILURE, reason=reason)
+                finished.put((planned.key, self._record(planned.key, planned.name, outcome)))
             except BaseException as error:  # surfaced in the main thread below
                 finished.put((planned.key, error))
 
@@ -403,9 +409,20 @@ class Engine:
                     )
                     return
                 self.state.reporter.job_started(display, name)
-                job_run = JobRun(self.state, planned, legs[index], index, len(legs), display, needs)
+                try:
+                    job_run = JobRun(
+                        self.state, planned, legs[index], index, len(legs), display, needs
+                    )
+                except Exception as error:  # say, a job env that cannot be evaluated
+                    reason = failures.one_line(error)
+                    self.state.reporter.line(display, f"error: {reason}")
+                    outcome = JobResult(Status.FAILURE, reason=reason)
+                    outcomes[index] = self._record(display, name, outcome)
+                    failed.set()
+                    return
                 runs[index] = job_run
                 outcome = job_run.run()
+                outcome.outputs = self._without_secrets(display, outcome.outputs)
                 outcomes[index] = self._record(display, name, outcome)
                 if outcome.result == Status.FAILURE and not self._continue_on_error(job_run):
                     failed.set()
@@ -423,6 +440,19 @@ class Engine:
             thread.join()
         final = [o for o in outcomes if o is not None]
         return self._combine(planned, final, runs)
+
+    def _without_secrets(self, job: str, outputs: dict[str, str]) -> dict[str, str]:
+        """GitHub's rule: a job output that holds a secret is not passed on, with a warning."""
+        masker = self.state.masker
+        kept = {}
+        for name, value in outputs.items():
+            if masker.holds_secret(value):
+                self.state.reporter.annotation(
+                    job, "warning", f"Skip output '{name}' since it may contain secret.", {}
+                )
+            else:
+                kept[name] = value
+        return kept
 
     def _continue_on_error(self, job_run: JobRun) -> bool:
         value = job_run.job.continue_on_error

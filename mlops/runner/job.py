@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlops.runner import failures
 from mlops.runner.backends.host import HostBackend
 from mlops.runner.environment import merge_env
 from mlops.runner.status import JobResult, Status, StepResult
@@ -58,8 +59,8 @@ class JobRun:
         self.job = planned.job
         self.key = display
         self.leg = leg
-        safe = display.replace("/", "__").replace(" ", "_")
-        self.root = state.work_root / f"{safe}-{os.urandom(3).hex()}"
+        # Named by the job's id, not its display name: a matrix value may hold anything.
+        self.root = state.work_root / f"{self.job.id}-{leg_index}-{os.urandom(3).hex()}"
         self.backend = HostBackend(self.root, state.tool_cache)
         state.register(self.backend)
         self.backend.start()
@@ -180,6 +181,8 @@ class JobRun:
         start = time.monotonic()
         try:
             outcome = self._run()
+        except Exception as error:  # anything inside a job fails the job, in one line
+            outcome = JobResult(Status.FAILURE, reason=self.report_error(error))
         finally:
             self.backend.close()
             self.state.unregister(self.backend)
@@ -197,7 +200,8 @@ class JobRun:
                 reason=f"the job uses {what}, which the host backend "
                 "cannot run; use --backend docker",
             )
-        deadline = time.monotonic() + float(self.evaluate(job.timeout_minutes)) * 60
+        timeout = failures.minutes(self.evaluate(job.timeout_minutes), "timeout-minutes")
+        deadline = time.monotonic() + timeout * 60
         for step in job.steps:
             if self.backend.cancelled.is_set():
                 self.status = Status.CANCELLED
@@ -219,3 +223,13 @@ class JobRun:
             except ExpressionError:
                 outputs[name] = ""
         return JobResult(self.status, outputs, reason)
+
+    def report_error(self, error: BaseException) -> str:
+        """Show ``error`` in the job's log as one line (with the traceback under MLOPS_DEBUG)."""
+        line = failures.one_line(error)
+        self.state.reporter.line(self.key, f"error: {line}")
+        trace = failures.debug_traceback(error)
+        if trace:
+            for text in trace.splitlines():
+                self.state.reporter.line(self.key, text)
+        return line

@@ -23,6 +23,13 @@ SYMBOLS = {"success": "✓", "failure": "✗", "cancelled": "⊘", "skipped": "-
 COLOURS = {"success": "green", "failure": "red", "cancelled": "yellow", "skipped": "bright_black"}
 
 
+def log_name(job: str) -> str:
+    """A file name for a job's log: no separators or control characters, not too long."""
+    name = job.replace("/", "__").replace(":", "_")
+    name = "".join("_" if ord(c) < 32 or c == "\x7f" else c for c in name)
+    return (name if name not in ("", ".", "..") else "_")[:200] + ".log"
+
+
 class Reporter:
     def __init__(
         self, masker: Masker, *, as_json: bool, logs_dir: Path | None, stream: TextIO | None = None
@@ -35,6 +42,7 @@ class Reporter:
         self._lock = threading.Lock()
         self._logs: dict[str, TextIO] = {}
         self._depth: dict[str, int] = {}
+        self._gone: set[int] = set()
 
     # -- plumbing ----------------------------------------------------------------------------
 
@@ -42,25 +50,30 @@ class Reporter:
         return click.style(text, **style) if self.colour else text
 
     def _emit(self, job: str | None, text: str, event: dict[str, Any]) -> None:
-        text = self.masker(text)
+        masker = self.masker
         with self._lock:
             if job is not None and self.logs_dir is not None:
                 log = self._logs.get(job)
                 if log is None:
-                    name = job.replace("/", "__").replace(":", "_") + ".log"
+                    name = log_name(masker(job))
                     log = self._logs[job] = (self.logs_dir / name).open("a", encoding="utf-8")
-                log.write(text + "\n")
+                log.write(masker(text) + "\n")
             if self.as_json:
-                event = {"time": round(time.time(), 3), **event}
-                for key in ("line", "message", "name", "step"):
-                    if isinstance(event.get(key), str):
-                        event[key] = self.masker(event[key])
-                sys.stdout.write(json.dumps(event) + "\n")
-                sys.stdout.flush()
+                event = masker.tree({"time": round(time.time(), 3), **event})
+                self._write(sys.stdout, json.dumps(event) + "\n")
             else:
                 prefix = self._style(f"[{job}]", fg="cyan") + " " if job else ""
-                self.stream.write(prefix + text + "\n")
-                self.stream.flush()
+                self._write(self.stream, masker(prefix + text) + "\n")
+
+    def _write(self, stream: TextIO, text: str) -> None:
+        """Write to a terminal or pipe that may have gone (a closed terminal: SIGHUP, EIO)."""
+        if id(stream) in self._gone:
+            return
+        try:
+            stream.write(text)
+            stream.flush()
+        except (OSError, ValueError):
+            self._gone.add(id(stream))
 
     def close(self) -> None:
         with self._lock:

@@ -60,7 +60,8 @@ class RunRecord:
     def add_summary(self, job: str, text: str) -> None:
         with self._lock:
             self.summaries.setdefault(job, []).append(text)
-            name = job.replace("/", "__").replace(" ", "_") + ".md"
+            name = job.replace("/", "__").replace(" ", "_")
+            name = "".join(c if c.isprintable() else "_" for c in name)[:200] + ".md"
             with (self.summaries_dir / name).open("a", encoding="utf-8") as stream:
                 stream.write(text if text.endswith("\n") else text + "\n")
 

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlops.errors import EXIT_FAILED, EXIT_OK, UsageError
+from mlops.runner import failures
+from mlops.runner.backends import host
 from mlops.runner.engine import Engine, JobRecord, RunOptions, RunState
-from mlops.runner.masking import Masker
+from mlops.runner.masking import Masker, set_current_masker
 from mlops.runner.output import SYMBOLS, Reporter
 from mlops.runner.record import RunRecord
 from mlops.runner.status import JobResult, Status
@@ -100,37 +102,56 @@ def execute(plan: Plan, repo: Repository, options: RunOptions) -> int:
     return run_plan(plan, repo, options).exit_code
 
 
+# Closing the terminal (HUP), a polite kill (TERM) and Ctrl-C (INT) all end a run the same
+# way: processes ended, temp dirs removed, records masked; the exit code is 128 + signal.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 def run_plan(plan: Plan, repo: Repository, options: RunOptions) -> RunResult:
     masker = Masker(list(options.secrets.values()))
+    set_current_masker(masker)
+    started_ticks = host.clock_ticks()
+    host.become_subreaper()
     record = RunRecord()
     record.write_event(plan.event.payload)
     reporter = Reporter(masker, as_json=options.as_json, logs_dir=record.logs)
     state = RunState(plan, repo, options, record, reporter, masker)
     engine = Engine(state)
-    interrupted = threading.Event()
+    stopped_by: list[int] = []
 
-    def on_interrupt(signum: int, frame: object) -> None:
-        if interrupted.is_set():
+    def on_stop(signum: int, frame: object) -> None:
+        if stopped_by:
             return
-        interrupted.set()
-        reporter.info("Interrupted: cancelling the run (killing every step's processes)")
+        stopped_by.append(signum)
+        reporter.info(
+            f"{'Interrupted' if signum == signal.SIGINT else signal.Signals(signum).name}: "
+            "cancelling the run (killing every step's processes)"
+        )
         state.cancel()
 
-    previous = signal.signal(signal.SIGINT, on_interrupt)
-    previous_term = signal.signal(signal.SIGTERM, on_interrupt)
+    previous = {sig: signal.signal(sig, on_stop) for sig in STOP_SIGNALS}
+    previous_hook = threading.excepthook
+    threading.excepthook = lambda args: reporter.info(  # no thread traceback reaches the user
+        f"internal error in {args.thread.name if args.thread else 'a thread'}: "
+        f"{failures.one_line(args.exc_value or Exception())}"
+    )
     for path, reason in plan.not_triggered.items():
         reporter.info(f"Not triggered: {path} ({reason})")
     started = time.monotonic()
     try:
         records = engine.run()
     finally:
-        signal.signal(signal.SIGINT, previous)
-        signal.signal(signal.SIGTERM, previous_term)
+        host.end_descendants(started_ticks)
         shutil.rmtree(state.work_root, ignore_errors=True)
-    _finish(reporter, record, masker, records, time.monotonic() - started, plan)
-    reporter.close()
-    if interrupted.is_set():
-        code = 130
+        threading.excepthook = previous_hook
+    try:
+        _finish(reporter, record, masker, records, time.monotonic() - started, plan)
+    finally:
+        reporter.close()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    if stopped_by:
+        code = 128 + stopped_by[0]
     else:
         failed = any(r.result in (Status.FAILURE, Status.CANCELLED) for r in records)
         code = EXIT_FAILED if failed else EXIT_OK
@@ -149,24 +170,26 @@ def _finish(
         saved.write_text(masker(saved.read_text(encoding="utf-8")), encoding="utf-8")
     cml = record.cml_entries()
     record.write_summary(
-        {
-            "event": plan.event.name,
-            "ref": plan.event.ref,
-            "sha": plan.event.sha,
-            "seconds": round(seconds, 3),
-            "jobs": [
-                {
-                    "job": r.key,
-                    "name": r.name,
-                    "result": r.result,
-                    "seconds": round(r.seconds, 3),
-                    "reason": r.reason,
-                }
-                for r in records
-            ],
-            "not_triggered": plan.not_triggered,
-            "cml": cml,
-        }
+        masker.tree(
+            {
+                "event": plan.event.name,
+                "ref": plan.event.ref,
+                "sha": plan.event.sha,
+                "seconds": round(seconds, 3),
+                "jobs": [
+                    {
+                        "job": r.key,
+                        "name": r.name,
+                        "result": r.result,
+                        "seconds": round(r.seconds, 3),
+                        "reason": r.reason,
+                    }
+                    for r in records
+                ],
+                "not_triggered": plan.not_triggered,
+                "cml": cml,
+            }
+        )
     )
     if not records:
         reporter.raw(

@@ -6,6 +6,14 @@ cancellation.
 A step ends when its main process exits (as on GitHub), even if a background child still
 holds the output pipe; such leftovers are killed with the job (``ProcessGroups.kill_all``).
 A timeout or a cancel kills the whole process group.
+
+Processes that leave the group (``setsid cmd &``, a double fork) are found as GitHub's
+runner finds them: every step process carries ``RUNNER_TRACKING_ID`` (job token + step
+token) in its environment, and whatever still carries it is killed when the step times out
+or is cancelled (step token) and when the job ends (job token). On Linux the runner is
+also a child subreaper, so orphans are re-parented to it rather than to init: at the end of
+the run every descendant started during the run is ended (``end_descendants``), even one
+that cleared its environment, and their exits are reaped.
 """
 
 from __future__ import annotations
@@ -15,7 +23,9 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +42,12 @@ class ProcessResult:
     cancelled: bool = False
 
 
+TRACKING_VARIABLE = "RUNNER_TRACKING_ID"
+_PR_SET_CHILD_SUBREAPER = 36
+_popen_pids: set[int] = set()  # step processes a thread is waiting for: never reaped here
+_popen_lock = threading.Lock()
+
+
 class ProcessGroups:
     """Every process group a job started, so none outlives the job or a cancel."""
 
@@ -39,6 +55,7 @@ class ProcessGroups:
         self._groups: set[int] = set()
         self._lock = threading.Lock()
         self.cancelled = threading.Event()
+        self.tracking = f"mlops_{os.urandom(8).hex()}"
 
     def add(self, pgid: int) -> None:
         with self._lock:
@@ -50,15 +67,130 @@ class ProcessGroups:
             self._groups.clear()
         for pgid in groups:
             _kill_group(pgid)
+        kill_tracked(self.tracking + "_")
 
     def cancel(self) -> None:
         self.cancelled.set()
         self.kill_all()
 
 
+def become_subreaper() -> bool:
+    """Make orphaned descendants children of this process (Linux); False where unsupported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _read(path: str, size: int = 65536) -> bytes:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return os.read(fd, size)
+    finally:
+        os.close(fd)
+
+
+def _descendants() -> tuple[list[tuple[int, int]], list[int]]:
+    """Live descendants of this process as (pid, start time in clock ticks), and the exited
+    children (zombies) of this process.
+
+    Under a subreaper the descendants are everything a step started, however it detached;
+    one pass over /proc (os.open rather than pathlib: this runs at the end of every job).
+    """
+    me = os.getpid()
+    children: dict[int, list[tuple[int, int]]] = {}
+    zombies: list[int] = []
+    try:
+        entries = os.listdir("/proc")  # noqa: PTH208  (the hot path; see above)
+    except OSError:
+        return [], []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            fields = _read(f"/proc/{entry}/stat", 1024).rsplit(b")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        pid, parent = int(entry), int(fields[1])
+        if fields[0] in (b"Z", b"X"):  # exited: nothing left to end, only to reap
+            if parent == me:
+                zombies.append(pid)
+            continue
+        children.setdefault(parent, []).append((pid, int(fields[19])))
+    found: list[tuple[int, int]] = []
+    stack = [me]
+    while stack:
+        for item in children.get(stack.pop(), []):
+            found.append(item)
+            stack.append(item[0])
+    return found, zombies
+
+
 def _kill_group(pgid: int) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
+
+
+def _kill(pid: int) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signal.SIGKILL)
+
+
+def _reap(pids: list[int], wait: float = 0.0) -> None:
+    """Collect the exits of adopted orphans (never of a process a step thread waits for)."""
+    with _popen_lock:
+        waited = set(_popen_pids)
+    deadline = time.monotonic() + wait
+    for pid in pids:
+        if pid in waited:
+            continue
+        while True:
+            try:
+                done, _status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:  # not our child: its own parent reaps it
+                break
+            if done or time.monotonic() >= deadline:
+                break
+            time.sleep(0.01)
+
+
+def kill_tracked(token: str) -> None:
+    """SIGKILL every descendant whose RUNNER_TRACKING_ID starts with ``token``."""
+    needle = f"{TRACKING_VARIABLE}={token}".encode()
+    live, zombies = _descendants()
+    killed = []
+    for pid, _started in live:
+        try:
+            environ = _read(f"/proc/{pid}/environ", 1 << 20)
+        except OSError:
+            continue
+        if any(item.startswith(needle) for item in environ.split(b"\0")):
+            _kill(pid)
+            killed.append(pid)
+    _reap(zombies + killed)
+
+
+def clock_ticks() -> int:
+    """Now, in the unit of /proc/<pid>/stat's start time (ticks since boot)."""
+    try:
+        uptime = float(_read("/proc/uptime", 128).split()[0])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return int(uptime * os.sysconf("SC_CLK_TCK"))
+
+
+def end_descendants(since: int) -> None:
+    """SIGKILL every descendant of this process that started at or after ``since`` ticks."""
+    live, zombies = _descendants()
+    killed = [pid for pid, started in live if started >= since]
+    for pid in killed:
+        _kill(pid)
+    _reap(zombies + killed, wait=0.5 if killed else 0.0)
 
 
 def run_process(
@@ -72,11 +204,12 @@ def run_process(
 ) -> ProcessResult:
     if groups.cancelled.is_set():
         return ProcessResult(-1, cancelled=True)
+    tracking = f"{groups.tracking}_{os.urandom(4).hex()}"
     try:
         process = subprocess.Popen(
             argv,
             cwd=cwd,
-            env=env,
+            env={**env, TRACKING_VARIABLE: tracking},
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
@@ -86,6 +219,8 @@ def run_process(
         on_line(f"failed to start {argv[0]}: {error.strerror or error}")
         return ProcessResult(127)
     groups.add(process.pid)
+    with _popen_lock:
+        _popen_pids.add(process.pid)
     reader = threading.Thread(target=_read_lines, args=(process, on_line), daemon=True)
     reader.start()
     timed_out = False
@@ -95,6 +230,12 @@ def run_process(
         timed_out = True
         _kill_group(process.pid)
         process.wait()
+    finally:
+        with _popen_lock:
+            _popen_pids.discard(process.pid)
+    cancelled = groups.cancelled.is_set()
+    if timed_out or cancelled:  # what left the process group goes too
+        kill_tracked(tracking)
     reader.join(DRAIN_SECONDS)
     cancelled = groups.cancelled.is_set()
     return ProcessResult(process.returncode, timed_out=timed_out, cancelled=cancelled)

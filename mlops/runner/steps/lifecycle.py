@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from mlops.runner import filecommands, shells
+from mlops.runner import failures, filecommands, shells
 from mlops.runner.status import Execution, Status, StepResult
 from mlops.runner.steps import handler_for
 from mlops.runner.steps.base import StepCall, StepFailure
@@ -48,12 +48,17 @@ def run_step(job: JobRun, step: Step, deadline: float) -> StepResult:
     try:
         step_timeout = None
         if step.timeout_minutes is not None:
-            step_timeout = float(job.evaluate(step.timeout_minutes)) * 60
+            step_timeout = (
+                failures.minutes(job.evaluate(step.timeout_minutes), "timeout-minutes") * 60
+            )
         remaining = max(0.0, deadline - time.monotonic())
         timeout = remaining if step_timeout is None else min(step_timeout, remaining)
         outputs, failed, detail = _execute(job, step, timeout)
     except STEP_ERRORS as error:
         reporter.line(job.key, f"error: {error}")
+        outputs, failed, detail = {}, True, "error"
+    except Exception as error:  # any other error fails the step, in one line
+        job.report_error(error)
         outputs, failed, detail = {}, True, "error"
     outcome = Status.FAILURE if failed else Status.SUCCESS
     if job.backend.cancelled.is_set() and failed:
