@@ -70,6 +70,7 @@ class JobRun:
         self.timed_out = False
         self.composite_depth = 0  # how deep in nested composite actions the current step is
         self.env_from_files: dict[str, str] = {}
+        self.env_layers: list[dict[str, str]] = []  # env of the composite steps being run
         self.path_prepends: list[str] = []
         self.post_steps: list[tuple[str, Callable[[], object]]] = []
         self.steps_context: dict[str, Any] = {}
@@ -149,8 +150,9 @@ class JobRun:
     # -- state steps change ------------------------------------------------------------------
 
     def base_env(self) -> dict[str, str]:
-        """Workflow and job env, then what steps wrote to GITHUB_ENV."""
-        return contexts.condition_env(self.job_env, self.env_from_files)
+        """What a step's ``if`` sees as ``env``: workflow and job env, then what steps wrote to
+        GITHUB_ENV (then, inside composite actions, the env of the steps that use them)."""
+        return contexts.condition_env(self.job_env, self.env_from_files, *self.env_layers)
 
     def set_status(self, conclusion: Status) -> None:
         if conclusion == Status.FAILURE and self.status == Status.SUCCESS:

@@ -86,9 +86,15 @@ class RunContexts:
         }
 
 
-def condition_env(job_env: Mapping[str, str], from_files: Mapping[str, str]) -> dict[str, str]:
-    """The ``env`` context of a step's ``if``: workflow and job env, then ``GITHUB_ENV``."""
-    return {**job_env, **from_files}
+def condition_env(
+    job_env: Mapping[str, str], from_files: Mapping[str, str], *outer: Mapping[str, str]
+) -> dict[str, str]:
+    """The ``env`` context of a step's ``if``: workflow and job env, then ``GITHUB_ENV``, then
+    (for a step inside composite actions) the ``env:`` of the steps that use them."""
+    merged = {**job_env, **from_files}
+    for layer in outer:
+        merged.update(layer)
+    return merged
 
 
 def step_env(base: Mapping[str, str], own: Mapping[str, str]) -> dict[str, str]:

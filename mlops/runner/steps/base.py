@@ -8,7 +8,7 @@ lifecycle (:mod:`mlops.runner.steps.lifecycle`) evaluates the step's ``if``, ``w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from mlops.runner.status import Execution
@@ -24,11 +24,13 @@ class StepFailure(Exception):
 
 @dataclass
 class StepCall:
-    """A step's evaluated ``with`` inputs and ``env``, and how long it may take (seconds)."""
+    """A step's evaluated ``with`` inputs and ``env`` (the job's base env with its own ``env:``
+    on top; ``own_env`` is that ``env:`` alone), and how long it may take (seconds)."""
 
     inputs: dict[str, str]
     env: dict[str, str]
     timeout: float
+    own_env: dict[str, str] = field(default_factory=dict)
 
 
 class StepHandler:

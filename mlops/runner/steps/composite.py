@@ -43,9 +43,9 @@ class CompositeAction(StepHandler):
         deadline = time.monotonic() + call.timeout
         failed = False
         outer_status = job.status
+        job.env_layers.append(call.own_env)  # the composite step's env: for all its steps
         try:
             for inner in self.action.steps:
-                job.contexts["env"] = dict(call.env)
                 result = job.run_step(inner, deadline)
                 if inner.id:
                     inner_steps[inner.id] = result.context()
@@ -53,6 +53,7 @@ class CompositeAction(StepHandler):
                     failed = True
             outputs = {name: job.text(value) for name, value in self.action.outputs.items()}
         finally:
+            job.env_layers.pop()
             job.contexts.update(saved)
             job.contexts["github"]["action_path"] = saved_action_path
             job.composite_depth = depth

@@ -28,6 +28,7 @@ STEP_ERRORS = (ExpressionError, StepFailure, shells.ShellError, filecommands.Fil
 
 def run_step(job: JobRun, step: Step, deadline: float) -> StepResult:
     reporter = job.state.reporter
+    job.contexts["env"] = job.base_env()  # never an earlier step's own env
     job.contexts["job"]["status"] = job.status
     if job.backend.cancelled.is_set():
         job.contexts["job"]["status"] = Status.CANCELLED
@@ -82,10 +83,10 @@ def run_step(job: JobRun, step: Step, deadline: float) -> StepResult:
 
 
 def _execute(job: JobRun, step: Step, timeout: float) -> Execution:
-    env = evaluate_step_env(job, step)
+    env, own = evaluate_step_env(job, step)
     inputs = job.mapping(step.with_, "with") if step.kind != "script" else {}
     handler = handler_for(job, step)
-    call = StepCall(inputs, env, timeout)
+    call = StepCall(inputs, env, timeout, own)
     pre = handler.pre(job, step, call)
     if pre is not None and pre.failed:
         return Execution({}, True, f"pre: {pre.detail}")
@@ -95,16 +96,20 @@ def _execute(job: JobRun, step: Step, timeout: float) -> Execution:
     return result
 
 
-def evaluate_step_env(job: JobRun, step: Step) -> dict[str, str]:
-    """The step's env: the job's base env (see :mod:`mlops.workflow.contexts`), then its own
-    ``env:``, each value evaluated with the keys before it in the ``env`` context."""
+def evaluate_step_env(job: JobRun, step: Step) -> tuple[dict[str, str], dict[str, str]]:
+    """The step's env — the job's base env (see :mod:`mlops.workflow.contexts`), then its own
+    ``env:``, each value evaluated with the keys before it in the ``env`` context — and its
+    own ``env:`` alone."""
     env = contexts.step_env(job.base_env(), {})
     job.contexts["env"] = env
-    own = step.env if isinstance(step.env, dict) else job.evaluate(step.env) or {}
-    for key, value in own.items():  # a key may be an expression, or ${{ insert }}
-        env.update(job.mapping({key: value}, "env"))
+    given = step.env if isinstance(step.env, dict) else job.evaluate(step.env) or {}
+    own: dict[str, str] = {}
+    for key, value in given.items():  # a key may be an expression, or ${{ insert }}
+        evaluated = job.mapping({key: value}, "env")
+        env.update(evaluated)
+        own.update(evaluated)
     job.contexts["env"] = env
-    return env
+    return env, own
 
 
 def run_post(job: JobRun, name: str, action: Callable[[], object]) -> None:
