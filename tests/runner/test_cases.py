@@ -28,7 +28,8 @@ from tests.runner.conftest import GIT_ENV
 CASES = Path(__file__).parent / "cases"
 CASE_FILES = {"workflow.yml", "workflows", "files", "event.json", "run.yml", "expect.yml"}
 RUN_KEYS = {"event", "job", "secrets", "vars", "env", "inputs", "matrix", "local_repositories"}
-EXPECT_KEYS = {"exit", "jobs", "outputs", "printed", "not_printed", "annotations"}
+RUN_KEYS |= {"requires"}
+EXPECT_KEYS = {"exit", "jobs", "outputs", "printed", "not_printed", "annotations", "summaries"}
 
 
 def case_names() -> list[str]:
@@ -78,6 +79,8 @@ def run_case(case: Path, tmp_path: Path) -> RunResult:
     assert not unknown, f"{case.name}: unknown files {sorted(unknown)}"
     invocation = _read(case / "run.yml")
     assert not set(invocation) - RUN_KEYS, f"{case.name}/run.yml: unknown keys"
+    for program in invocation.get("requires", []):
+        assert shutil.which(program), f"{case.name} needs {program} on PATH; install it"
     root = tmp_path / "repo"
     _repository(case, root)
     event_path = case / "event.json"
@@ -103,6 +106,11 @@ def run_case(case: Path, tmp_path: Path) -> RunResult:
         local_repositories=parse_local_repositories(
             tuple(_in_repository(v, root) for v in invocation.get("local_repositories", []))
         ),
+    )
+    # As `mlops run` does: ::debug:: shows when the ACTIONS_STEP_DEBUG secret or variable is true
+    options.step_debug = "true" in (
+        options.secrets.get("ACTIONS_STEP_DEBUG", "").lower(),
+        options.variables.get("ACTIONS_STEP_DEBUG", "").lower(),
     )
     return run_plan(plan, Repository.at(root), options)
 
@@ -142,4 +150,8 @@ def test_case(
     for job, expected in (expect.get("annotations") or {}).items():
         for annotation in expected:
             assert annotation in annotations.get(job, []), log
+    for job, texts in (expect.get("summaries") or {}).items():
+        summary = "".join(result.record.summaries.get(job, []))
+        for text in texts:
+            assert text in summary, f"{job}'s step summary lacks {text!r}: {summary!r}"
     assert result.exit_code == expect.get("exit", 0), log
