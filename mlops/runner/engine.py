@@ -150,6 +150,7 @@ class RunState:
             "GITHUB_WORKFLOW_REF": github["workflow_ref"],
             "GITHUB_WORKFLOW_SHA": github["workflow_sha"],
             "GITHUB_WORKSPACE": str(job.workspace),
+            **({"GITHUB_ACTION_PATH": github["action_path"]} if github.get("action_path") else {}),
             "RUNNER_ARCH": self.arch,
             "RUNNER_ENVIRONMENT": "self-hosted",
             "RUNNER_NAME": "mlops-host",

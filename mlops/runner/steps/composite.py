@@ -1,6 +1,7 @@
 """Composite actions: their steps run in the job, with the ``inputs`` context,
-``github.action_path``, their own ``steps`` context, and the action's outputs evaluated from
-it; nesting works up to ``MAX_NESTING`` levels."""
+``github.action_path`` (and GITHUB_ACTION_PATH), the using step's env, their own ``steps``
+context, and the action's outputs evaluated from it (also when an inner step failed);
+nesting works up to ``MAX_NESTING`` levels."""
 
 from __future__ import annotations
 
