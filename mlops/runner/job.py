@@ -195,8 +195,17 @@ class JobRun:
         from mlops.runner.steps.lifecycle import run_post
 
         job = self.job
-        if job.container or job.services:
-            what = "container:" if job.container else "services:"
+        from mlops.workflow.containers import empty_image_notice, job_container, job_services
+
+        # An image that evaluates to '' means no container / no such service, as on GitHub.
+        container = job_container(self.evaluate(job.container)) if job.container else None
+        services, not_started = (
+            job_services(self.evaluate(job.services)) if job.services else ({}, [])
+        )
+        for name in not_started:
+            self.state.reporter.line(self.key, empty_image_notice(name))
+        if container or services:
+            what = "container:" if container else "services:"
             return JobResult(
                 Status.FAILURE,
                 reason=f"the job uses {what}, which the host backend "
