@@ -10,9 +10,9 @@ dependency directories.
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
+from mlops import gitutil
 from mlops.errors import UsageError
 
 _SKIP_DIRS = {
@@ -65,14 +65,13 @@ def repository_root(start: Path) -> Path:
 
 def _git_files(directory: Path) -> list[Path] | None:
     try:
-        completed = subprocess.run(
-            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            cwd=directory,
-            capture_output=True,
+        completed = gitutil.run(
+            ["ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            directory,
             timeout=60,
-            check=False,
+            text=False,
         )
-    except (OSError, subprocess.TimeoutExpired):
+    except (gitutil.GitNotFound, OSError):
         return None
     if completed.returncode != 0:
         return None

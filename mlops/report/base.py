@@ -15,6 +15,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+from mlops import gitutil
 from mlops.errors import UsageError
 
 PR_EVENTS = ("pull_request", "pull_request_target")
@@ -36,22 +37,10 @@ class Revision:
 
 
 def git(root: Path, *args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
     try:
-        return subprocess.run(
-            ["git", *args],
-            cwd=root,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except FileNotFoundError:
+        return gitutil.run(list(args), root, env={"LC_ALL": "C"}, timeout=timeout)
+    except gitutil.GitNotFound:
         raise UsageError("git is not installed; mlops report compares git revisions") from None
-    except subprocess.TimeoutExpired:
-        return subprocess.CompletedProcess(["git", *args], 124, "", f"timed out after {timeout}s")
 
 
 def _rev_parse(root: Path, spec: str) -> str | None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mlops import gitutil
 from mlops.errors import UsageError
 from mlops.flagvalues import split_pairs
 from mlops.scaffold.generate import record_pristine
@@ -138,9 +139,7 @@ def _copy_into_place(rendered: Path, destination: Path) -> None:
 def _git(
     args: list[str], cwd: Path, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
-    )
+    return gitutil.run(args, cwd, env=env)
 
 
 def _set_up_repository(destination: Path, *, track_csv: bool, echo: Callable[[str], None]) -> str:

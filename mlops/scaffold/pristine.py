@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from mlops import gitutil
 from mlops.errors import UsageError
 
 REF_PREFIX = "refs/mlops/pristine/"
@@ -35,18 +36,9 @@ def git(
     input: str | None = None,
     check: bool = True,
 ) -> subprocess.CompletedProcess[str]:
-    process = subprocess.run(
-        ["git", *args],
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        input=input,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    process = gitutil.run(args, cwd, env=env, input=input)
     if check and process.returncode != 0:
-        detail = (process.stderr or process.stdout).strip().splitlines()
-        raise UsageError(f"git {args[0]} failed: {detail[-1] if detail else process.returncode}")
+        raise UsageError(gitutil.failure(args, process))
     return process
 
 
@@ -60,9 +52,10 @@ def repository_top(path: Path) -> Path | None:
 
 
 def answers_id(top: Path, content: bytes) -> str:
-    process = subprocess.run(
-        ["git", "hash-object", "--stdin"], cwd=top, input=content, capture_output=True, check=True
-    )
+    args = ["hash-object", "--stdin"]
+    process = gitutil.run(args, top, input=content, text=False)
+    if process.returncode != 0:
+        raise UsageError(gitutil.failure(args, process))
     return process.stdout.decode().strip()
 
 

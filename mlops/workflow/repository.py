@@ -9,24 +9,18 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from mlops import gitutil
 from mlops.errors import UsageError
 
 _REMOTE = re.compile(r"(?:[:/])([^/:]+)/([^/]+?)(?:\.git)?/?$")
 
 
 def _git(root: Path, *args: str) -> str | None:
-    try:
-        result = subprocess.run(
-            ["git", *args], cwd=root, capture_output=True, text=True, timeout=30, check=False
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return result.stdout.strip() if result.returncode == 0 else None
+    return gitutil.output(list(args), root)
 
 
 def _config_values(path: Path) -> dict[str, str]:

@@ -9,12 +9,11 @@ and ``dvc metrics diff origin/main`` compare against the local main.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mlops import gitutil
 from mlops.runner.steps.base import StepFailure
 
 if TYPE_CHECKING:
@@ -25,14 +24,7 @@ GIT_QUIET = {"GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1"}
 
 
 def _git(args: list[str], cwd: Path) -> str:
-    env = {**os.environ, **GIT_QUIET}
-    result = subprocess.run(
-        ["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
-    )
-    if result.returncode != 0:
-        detail = (result.stderr or result.stdout).strip().splitlines()
-        raise StepFailure(f"git {args[0]} failed: {detail[-1] if detail else result.returncode}")
-    return result.stdout
+    return gitutil.check(args, cwd, env=GIT_QUIET, error=StepFailure)
 
 
 def working_tree_files(source: Path) -> list[str]:

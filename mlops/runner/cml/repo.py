@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import glob
 import os
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+from mlops import gitutil
 from mlops.runner.cml import forge
 from mlops.runner.cml.args import Parsed, UsageError
 from mlops.runner.cml.comment import CommandFailed, warn
@@ -31,14 +31,7 @@ GIT_USER_EMAIL = "olivaw@iterative.ai"
 
 
 def _git(*args: str, cwd: Path | None = None, check: bool = True) -> str:
-    result = subprocess.run(
-        ["git", *args],
-        cwd=cwd,
-        env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    result = gitutil.run(list(args), cwd)
     if check and result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()
         raise CommandFailed(f"git {args[0]}: {detail[-1] if detail else result.returncode}")
@@ -114,13 +107,7 @@ def _expand(patterns: list[str], cwd: Path) -> list[str]:
 
 
 def _changed_files(root: Path) -> set[str]:
-    out = subprocess.run(
-        ["git", "status", "--porcelain", "-z", "--untracked-files=all"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-    ).stdout
+    out = gitutil.run(["status", "--porcelain", "-z", "--untracked-files=all"], root).stdout
     files: set[str] = set()
     entries = out.split("\0")
     index = 0
