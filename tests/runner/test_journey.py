@@ -49,11 +49,13 @@ def test_pull_request_journey(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr[-4000:]
+    assert "up to date with its mlops template" in result.stderr  # ci.yml's notice job
     table = result.stderr.split("\nJob ")[-1].split("\n\n")[0].splitlines()[1:]
     results = {line.split()[0]: line.split()[2] for line in table}
     assert results == {
         "lint": "success",
         "test": "success",
+        "template-updates": "success",
         "train": "success",
         "fork-notice": "skipped",
         "push-data": "skipped",
