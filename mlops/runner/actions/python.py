@@ -10,12 +10,14 @@ interpreter already has stay visible, so installs of what is there are instant a
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -26,41 +28,66 @@ if TYPE_CHECKING:
     from mlops.workflow.model import Step
 
 
-def _version_of(executable: str) -> str | None:
+_PROBE = (
+    "import json, sys; print(json.dumps(['%d.%d.%d' % sys.version_info[:3], "
+    "[p for p in sys.path if p.endswith(('site-packages', 'dist-packages'))]]))"
+)
+
+
+@functools.cache
+def _probe(executable: str) -> tuple[str, list[str]] | None:
+    """An interpreter's version and site-packages directories: one process, once per run."""
+    if executable == sys.executable:
+        version = ".".join(str(part) for part in sys.version_info[:3])
+        return version, [p for p in sys.path if p.endswith(("site-packages", "dist-packages"))]
     try:
         out = subprocess.run(
-            [executable, "-c", "import sys; print('%d.%d.%d' % sys.version_info[:3])"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
+            [executable, "-c", _PROBE], capture_output=True, text=True, timeout=10, check=False
         )
-    except OSError:
+        version, paths = json.loads(out.stdout)
+    except (OSError, subprocess.TimeoutExpired, ValueError):
         return None
-    return out.stdout.strip() or None
+    return str(version), [str(p) for p in paths]
 
 
-def candidates(path: str) -> list[tuple[str, str]]:
-    """(version, executable) pairs found on this machine, current interpreter first."""
-    found: list[tuple[str, str]] = []
+def _version_of(executable: str) -> str | None:
+    probed = _probe(executable)
+    return probed[0] if probed else None
+
+
+def candidates(path: str, requested: str = "") -> Iterator[tuple[str, str]]:
+    """(version, executable) pairs found on this machine, current interpreter first.
+
+    Lazy, and an interpreter is asked its version only when reached and when its name
+    (``python3.12``, pyenv's ``versions/3.12.1``) does not rule it out: the common case
+    (the interpreter running mlops matches) starts no process at all.
+    """
     seen: set[str] = set()
-
-    def add(executable: str | None) -> None:
-        if not executable or executable in seen or not os.access(executable, os.X_OK):
-            return
-        seen.add(executable)
-        version = _version_of(executable)
-        if version:
-            found.append((version, executable))
-
-    add(sys.executable)
-    for minor in range(8, 16):
-        add(shutil.which(f"python3.{minor}", path=path))
+    named: list[tuple[str, str]] = [("", sys.executable)]
+    named += [
+        (f"3.{minor}", shutil.which(f"python3.{minor}", path=path) or "") for minor in range(8, 16)
+    ]
     pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
     if pyenv.is_dir():
-        for entry in sorted(pyenv.iterdir()):
-            add(str(entry / "bin" / "python"))
-    return found
+        # pyenv's shims start pyenv (slow) to run one of these: ask the real ones instead
+        named = [(h, e) for h, e in named if f"{os.sep}shims{os.sep}" not in e]
+        named += [(entry.name, str(entry / "bin" / "python")) for entry in sorted(pyenv.iterdir())]
+    for hint, executable in named:
+        if not executable or executable in seen or not os.access(executable, os.X_OK):
+            continue
+        seen.add(executable)
+        if not _may_match(requested, hint):
+            continue
+        version = _version_of(executable)
+        if version:
+            yield version, executable
+
+
+def _may_match(requested: str, hint: str) -> bool:
+    """Whether a Python whose name says ``hint`` could be the ``requested`` version."""
+    wanted = [p for p in requested.strip().removesuffix(".x").split(".") if p not in ("", "x")]
+    named = [p for p in hint.split(".") if p]
+    return all(a == b for a, b in zip(wanted, named, strict=False))
 
 
 def matches(requested: str, version: str) -> bool:
@@ -84,16 +111,20 @@ def run(
             raise StepFailure(f"python-version-file {version_file} does not exist")
         requested = file.read_text().split()[0] if file.read_text().split() else ""
     path = job.process_env({}, {}).get("PATH", "")
-    found = candidates(path)
-    chosen = next(((v, e) for v, e in found if matches(requested, v)), None)
-    if chosen is None:
-        available = ", ".join(sorted({v for v, _ in found})) or "none"
+    found: list[tuple[str, str]] = []
+    for candidate in candidates(path, requested):
+        found.append(candidate)
+        if matches(requested, candidate[0]):
+            break
+    chosen = found[-1] if found and matches(requested, found[-1][0]) else None
+    if chosen is None:  # ask every interpreter, to name them all
+        available = ", ".join(sorted({v for v, _ in candidates(path)})) or "none"
         raise StepFailure(
             f"Python {requested} is not installed on this machine "
             f"(available: {available}); mlops does not download Pythons"
         )
     version, executable = chosen
-    environment = job_environment(executable, job.temp / f"python-{version}")
+    environment = job_environment(executable, job.temp / f"python-{version}", version)
     job.path_prepends.append(str(environment / "bin"))
     if inputs.get("cache"):
         job.state.reporter.line(
@@ -108,10 +139,6 @@ def run(
     return {"python-version": version, "python-path": python, "cache-hit": "false"}, False, ""
 
 
-_SITE_PATHS = (
-    "import json, site, sys; "
-    "print(json.dumps([p for p in sys.path if p.endswith(('site-packages', 'dist-packages'))]))"
-)
 _PIP_SHIM = """#!{python}
 import sys
 from pip._internal.cli.main import main
@@ -119,41 +146,41 @@ sys.exit(main())
 """
 
 
-def job_environment(executable: str, target: Path) -> Path:
+def job_environment(executable: str, target: Path, version: str) -> Path:
     """A virtual environment for one job that also sees ``executable``'s packages.
 
-    The interpreter's own site-packages come first in the job's path, then (through a .pth
-    file) those of ``executable``'s environment, so a package the job installs in another
-    version shadows the shared one without touching it. ``pip`` comes from the shared
-    packages and installs into the job's environment.
+    Laid out by hand as ``python -m venv --without-pip`` would (pyvenv.cfg, bin/python
+    links, an empty site-packages): it needs neither ensurepip nor a process, so it costs
+    milliseconds. The environment's own site-packages come first in the job's path, then
+    (through a .pth file) those of ``executable``'s environment, so a package the job
+    installs in another version shadows the shared one without touching it. ``pip`` comes
+    from the shared packages and installs into the job's environment.
     """
-    created = subprocess.run(
-        [executable, "-m", "venv", "--without-pip", str(target)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if created.returncode != 0:
-        raise StepFailure(
-            f"cannot create a virtual environment with {executable}: "
-            f"{(created.stderr or created.stdout).strip().splitlines()[-1:]}"
+    base = Path(os.path.realpath(executable))
+    major_minor = ".".join(version.split(".")[:2])
+    bin_dir = target / "bin"
+    own_site = target / "lib" / f"python{major_minor}" / "site-packages"
+    try:
+        own_site.mkdir(parents=True)
+        bin_dir.mkdir()
+        (target / "pyvenv.cfg").write_text(
+            f"home = {base.parent}\n"
+            "include-system-site-packages = false\n"
+            f"version = {version}\n"
+            f"executable = {base}\n"
         )
-    shared = subprocess.run(
-        [executable, "-c", _SITE_PATHS], capture_output=True, text=True, check=False
-    )
-    paths = json.loads(shared.stdout or "[]")
-    python = target / "bin" / "python"
-    own = subprocess.run(
-        [str(python), "-c", _SITE_PATHS], capture_output=True, text=True, check=False
-    )
-    own_site = next(iter(json.loads(own.stdout or "[]")), None)
-    if own_site is None:
-        raise StepFailure(f"the virtual environment at {target} has no site-packages")
-    Path(own_site, "_mlops_shared_packages.pth").write_text(
+        for name in ("python", "python3", f"python{major_minor}"):
+            (bin_dir / name).symlink_to(base)
+    except OSError as error:
+        raise StepFailure(f"cannot create a virtual environment at {target}: {error}") from None
+    probed = _probe(executable)
+    paths = probed[1] if probed else []
+    (own_site / "_mlops_shared_packages.pth").write_text(
         "".join(f"{p}\n" for p in paths if not p.startswith(str(target)))
     )
+    python = bin_dir / "python"
     for name in ("pip", "pip3"):
-        shim = target / "bin" / name
+        shim = bin_dir / name
         shim.write_text(_PIP_SHIM.format(python=python))
         shim.chmod(0o755)
     return target
