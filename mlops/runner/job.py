@@ -66,6 +66,8 @@ class JobRun:
         self.backend.start()
         self.workspace = self.backend.step_paths.workspace
         self.temp = self.backend.step_paths.temp
+        self.home = self.root / "home"  # a fresh HOME per job, as a fresh runner has
+        self.home.mkdir(exist_ok=True)
         self.status = Status.SUCCESS
         self.timed_out = False
         self.composite_depth = 0  # how deep in nested composite actions the current step is
@@ -166,7 +168,7 @@ class JobRun:
     def process_env(self, env: dict[str, str], files: dict[str, Path]) -> dict[str, str]:
         """The real environment of a step's process: allow-listed host vars, runner vars, env."""
         runner = self.state.runner_variables(self, files)
-        merged = merge_env(self.state.host_env, runner, env)
+        merged = merge_env(self.state.host_env, {"HOME": str(self.home)}, runner, env)
         if self.path_prepends:
             merged["PATH"] = ":".join([*reversed(self.path_prepends), merged.get("PATH", "")])
         return merged

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 Result = tuple[dict[str, str], bool, str]
 
 
-def input_path(job: JobRun, value: str) -> Path:
-    path = Path(value).expanduser()
-    return path if path.is_absolute() else job.workspace / path
+def input_path(job: JobRun, value: str, input_name: str = "path") -> Path:
+    """The path an action input names, contained in the job's directories."""
+    from mlops.runner.containment import contained
+
+    return contained(job, value, input_name)

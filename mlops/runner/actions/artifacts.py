@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlops.runner.actions import input_path
+from mlops.runner.containment import copy_contained, is_inside, job_roots
 from mlops.runner.steps.base import StepFailure
 
 if TYPE_CHECKING:
@@ -37,10 +38,11 @@ def _matches(job: JobRun, patterns: str) -> tuple[list[Path], Path | None]:
     for pattern in includes:
         base = input_path(job, pattern)
         hits = [Path(p) for p in _glob(base)]
+        roots = job_roots(job)
         for hit in hits:
             if hit.is_dir():
-                found.update(p for p in hit.rglob("*") if p.is_file())
-            elif hit.is_file():
+                found.update(p for p in hit.rglob("*") if p.is_file() and is_inside(p, roots))
+            elif hit.is_file() and is_inside(hit, roots):
                 found.add(hit)
     for pattern in excludes:
         drop = {Path(p) for p in _glob(input_path(job, pattern))}
@@ -96,10 +98,10 @@ def download(
                 f"download-artifact: no artifact named {name!r} in this run "
                 f"(artifacts: {available})"
             )
-        shutil.copytree(source, destination, dirs_exist_ok=True)
+        copy_contained(source, destination, job_roots(job))
     else:
         for source in sorted(store.iterdir()):
-            shutil.copytree(source, destination / source.name, dirs_exist_ok=True)
+            copy_contained(source, destination / source.name, job_roots(job))
     job.state.reporter.line(
         job.key, f"download-artifact: {name or 'all artifacts'} -> {destination}"
     )

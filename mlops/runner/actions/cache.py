@@ -1,9 +1,10 @@
 """actions/cache, locally: a cache directory under mlops' cache, keys as on GitHub.
 
 Restore looks for the exact ``key``, then each ``restore-keys`` prefix in order (the newest
-entry wins); save happens in the post step, only when the key was not an exact hit. Paths
-outside the job's workspace and temp directory are neither restored nor saved, so a run
-never writes into the user's home.
+entry wins); save happens in the post step, only when the key was not an exact hit.
+Entries are kept per repository. Every path must be in the job's directories (``~`` is the
+job's own HOME, so ``~/.cache/pip`` works), or the step fails; a restore never writes
+through a symlink out of them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlops.runner.actions import input_path
+from mlops.runner.containment import copy_contained, job_roots
 from mlops.runner.steps.base import StepFailure
 
 if TYPE_CHECKING:
@@ -24,7 +26,10 @@ if TYPE_CHECKING:
 
 
 def _store(job: JobRun) -> Path:
-    path = job.state.record.base / "actions-cache"
+    """This repository's entries: as on GitHub, one repository never sees another's cache."""
+    repository = f"{job.contexts['github']['repository']}\0{job.state.repo.root.resolve()}"
+    scope = hashlib.sha256(repository.encode()).hexdigest()[:16]
+    path = job.state.record.base / "actions-cache" / scope
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -39,14 +44,7 @@ def _paths(job: JobRun, text: str) -> list[tuple[str, Path]]:
         line = line.strip()
         if not line or line.startswith("!"):
             continue
-        path = input_path(job, line)
-        inside = any(path == base or base in path.parents for base in (job.workspace, job.temp))
-        if not inside:
-            job.state.reporter.line(
-                job.key, f"cache: {line} is outside the job's workspace; not cached locally"
-            )
-            continue
-        paths.append((line, path))
+        paths.append((line, input_path(job, line)))
     return paths
 
 
@@ -78,11 +76,8 @@ def restore(job: JobRun, inputs: dict[str, str]) -> tuple[str, str | None]:
     entry, matched = found
     for index, (_, path) in enumerate(_paths(job, inputs.get("path", ""))):
         saved = entry / str(index)
-        if saved.is_dir():
-            shutil.copytree(saved, path, dirs_exist_ok=True)
-        elif saved.is_file():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(saved, path)
+        if saved.exists():
+            copy_contained(saved, path, job_roots(job))
     job.state.reporter.line(job.key, f"cache: restored from key {matched}")
     return key, matched
 
@@ -91,10 +86,11 @@ def save(job: JobRun, inputs: dict[str, str], key: str) -> None:
     entry = _entry_dir(_store(job), key)
     if (entry / "meta.json").is_file():
         return
+    paths = _paths(job, inputs.get("path", ""))  # checked before anything is written
     shutil.rmtree(entry, ignore_errors=True)
     entry.mkdir(parents=True)
     saved = 0
-    for index, (_, path) in enumerate(_paths(job, inputs.get("path", ""))):
+    for index, (_, path) in enumerate(paths):
         if path.is_dir():
             shutil.copytree(path, entry / str(index))
             saved += 1

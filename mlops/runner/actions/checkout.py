@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlops import gitutil
+from mlops.runner.containment import OutsideJob, contained
 from mlops.runner.steps.base import StepFailure
 
 if TYPE_CHECKING:
@@ -85,7 +86,15 @@ def run(
         source = mapped
     else:
         source = job.state.repo.root
-    target = job.workspace / inputs.get("path", "") if inputs.get("path") else job.workspace
+    target = job.workspace
+    if inputs.get("path"):  # GitHub's checkout refuses a path outside the workspace too
+        try:
+            target = contained(job, inputs["path"], "path", [job.workspace])
+        except OutsideJob:
+            resolved = (job.workspace / inputs["path"]).resolve()
+            raise StepFailure(
+                f"path: repository path '{resolved}' is not under '{job.workspace}'"
+            ) from None
     try:
         depth = int(inputs.get("fetch-depth", "1") or "1")
     except ValueError:

@@ -37,9 +37,10 @@ def handler_for(job: JobRun, step: Step) -> StepHandler:
     if kind == "docker-action":
         raise StepFailure(f"{uses}: docker actions need --backend docker")
     if kind == "local-action":
+        from mlops.runner.containment import contained
         from mlops.runner.steps.local import local_action
 
-        return local_action(job.workspace / uses, uses)
+        return local_action(contained(job, uses, "uses", [job.workspace]), uses)
     name = uses.partition("@")[0]
     mapped = job.state.options.local_repositories.get(uses)
     if mapped is not None:
