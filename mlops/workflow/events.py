@@ -238,6 +238,16 @@ class TriggerDecision:
     reason: str = ""
 
 
+# The events whose filters decide whether they trigger a workflow, and the keys that apply
+# (filters.EventFilter reads and checks them).
+FILTER_KEYS = {
+    "push": ("branches", "branches-ignore", "tags", "tags-ignore", "paths", "paths-ignore"),
+    "pull_request": ("branches", "branches-ignore", "paths", "paths-ignore"),
+    "pull_request_target": ("branches", "branches-ignore", "paths", "paths-ignore"),
+    "workflow_run": ("branches", "branches-ignore"),
+}
+
+
 def decide(workflow: Workflow, event: Event) -> TriggerDecision:
     """Whether ``event`` triggers ``workflow``, honouring its filters; and why not."""
     if event.name not in workflow.on:
@@ -246,46 +256,22 @@ def decide(workflow: Workflow, event: Event) -> TriggerDecision:
     types = config.get("types") or DEFAULT_TYPES.get(event.name)
     if types and event.action is not None and event.action not in types:
         return TriggerDecision(False, f"activity type {event.action!r} not in {types}")
-    if event.name == "push":
-        return _push(config, event)
-    if event.name in ("pull_request", "pull_request_target"):
-        if not _branch_ok(config, "branches", "branches-ignore", event.base_ref):
-            return TriggerDecision(False, f"base branch {event.base_ref!r} filtered out")
-        return _paths(config, event)
-    if event.name == "workflow_run":
-        branch = str((event.payload.get("workflow_run") or {}).get("head_branch") or "")
-        if branch and not _branch_ok(config, "branches", "branches-ignore", branch):
-            return TriggerDecision(False, f"branch {branch!r} filtered out")
-    return TriggerDecision(True)
-
-
-def _push(config: dict[str, Any], event: Event) -> TriggerDecision:
-    has_branch_filter = "branches" in config or "branches-ignore" in config
-    has_tag_filter = "tags" in config or "tags-ignore" in config
-    if event.ref.startswith("refs/tags/"):
-        tag = event.ref[len("refs/tags/") :]
-        if has_branch_filter and not has_tag_filter:
-            return TriggerDecision(False, "only branch pushes trigger it")
-        if not _branch_ok(config, "tags", "tags-ignore", tag):
-            return TriggerDecision(False, f"tag {tag!r} filtered out")
-        return TriggerDecision(True)  # paths filters do not apply to tag pushes
-    branch = event.ref[len("refs/heads/") :] if event.ref.startswith("refs/heads/") else event.ref
-    if has_tag_filter and not has_branch_filter:
-        return TriggerDecision(False, "only tag pushes trigger it")
-    if not _branch_ok(config, "branches", "branches-ignore", branch):
-        return TriggerDecision(False, f"branch {branch!r} filtered out")
-    return _paths(config, event)
-
-
-def _branch_ok(config: dict[str, Any], include: str, ignore: str, name: str) -> bool:
-    return filters.ref_allowed(name, config.get(include), config.get(ignore))
-
-
-def _paths(config: dict[str, Any], event: Event) -> TriggerDecision:
-    if "paths" not in config and "paths-ignore" not in config:
-        return TriggerDecision(True)  # no path filter: the (costly) diff is not needed
-    if filters.paths_allowed(event.changed_files, config.get("paths"), config.get("paths-ignore")):
+    if event.name not in FILTER_KEYS:
         return TriggerDecision(True)
-    if "paths" in config:
-        return TriggerDecision(False, "no changed file matches 'paths'")
-    return TriggerDecision(False, "every changed file matches 'paths-ignore'")
+    event_filter = filters.EventFilter.from_mapping(
+        {k: v for k, v in config.items() if k in FILTER_KEYS[event.name]}
+    )
+    if event.name == "push":
+        kind, name = filters.split_ref(event.ref)
+        where = {"tag": name} if kind == "tag" else {"branch": name}
+        reason = event_filter.why_not(**where, changed_paths=lambda: event.changed_files)
+    elif event.name == "workflow_run":
+        branch = str((event.payload.get("workflow_run") or {}).get("head_branch") or "")
+        reason = event_filter.why_not(branch=branch) if branch else None
+    else:  # pull_request, pull_request_target: the base branch
+        reason = event_filter.why_not(
+            branch=event.base_ref,
+            changed_paths=lambda: event.changed_files,
+            branch_word="base branch",
+        )
+    return TriggerDecision(reason is None, reason or "")

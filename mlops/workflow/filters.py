@@ -14,7 +14,7 @@ negations only matches nothing. The translation to regular expressions follows n
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -369,21 +369,44 @@ class EventFilter:
         * Path filters must pass too (see :func:`paths_allowed`) — for branches, and for events
           with no ref given.
         """
+        return self.why_not(branch=branch, tag=tag, changed_paths=changed_paths) is None
+
+    def why_not(
+        self,
+        *,
+        branch: str | None = None,
+        tag: str | None = None,
+        changed_paths: Sequence[str] | Callable[[], Sequence[str] | None] | None = None,
+        branch_word: str = "branch",
+    ) -> str | None:
+        """Why an event for ``branch`` or ``tag`` with ``changed_paths`` does not run the
+        workflow (see :meth:`allows`), or None when it does. ``changed_paths`` may be a
+        function, called only when a path filter needs the diff (it costs a ``git diff``);
+        ``branch_word`` names the branch in the reason (``base branch`` for pull requests)."""
         if branch is not None and tag is not None:
             raise ValueError("an event is for a branch or for a tag, not both")
-        branch_lists = (self.branches, self.branches_ignore)
-        tag_lists = (self.tags, self.tags_ignore)
+        has_branch_filter = self.branches is not None or self.branches_ignore is not None
+        has_tag_filter = self.tags is not None or self.tags_ignore is not None
         if tag is not None:
-            if all(m is None for m in tag_lists):
-                return all(m is None for m in branch_lists)
-            return ref_allowed(tag, self.tags, self.tags_ignore)
+            if not has_tag_filter:
+                return "only branch pushes trigger it" if has_branch_filter else None
+            if not ref_allowed(tag, self.tags, self.tags_ignore):
+                return f"tag {tag!r} filtered out"
+            return None  # paths filters do not apply to tag pushes
         if branch is not None:
-            if all(m is None for m in branch_lists):
-                if any(m is not None for m in tag_lists):
-                    return False
+            if not has_branch_filter:
+                if has_tag_filter:
+                    return "only tag pushes trigger it"
             elif not ref_allowed(branch, self.branches, self.branches_ignore):
-                return False
-        return paths_allowed(changed_paths, self.paths, self.paths_ignore)
+                return f"{branch_word} {branch!r} filtered out"
+        if self.paths is None and self.paths_ignore is None:
+            return None  # no path filter: the diff is not needed
+        changed = changed_paths() if callable(changed_paths) else changed_paths
+        if paths_allowed(changed, self.paths, self.paths_ignore):
+            return None
+        if self.paths is not None:
+            return "no changed file matches 'paths'"
+        return "every changed file matches 'paths-ignore'"
 
 
 def event_filter_allows(
