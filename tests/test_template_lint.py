@@ -2,7 +2,7 @@
 
 Zero findings from actionlint (with shellcheck), zizmor (offline; regular and pedantic
 personas), the SchemaStore workflow schema and hadolint — for the defaults and for each
-non-default choice of the template's questions (spec/clean-workflow.md).
+non-default choice of the template's questions (the clean-workflow checklist: actionlint, zizmor, the workflow schema, hadolint).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The report as GitHub-flavoured markdown, kept under GitHub's comment size limit.
 
-Layout (spec/cml-dvc.md §10): hidden marker, title, verdict, metrics table, changed params
+Layout: hidden marker, title, verdict, metrics table, changed params
 (all params folded), plots, pipeline status (folded), reproduce-locally footer. When the
 text would exceed the limit, the longest tables lose rows first (with a note saying so),
 and as a last resort the text is cut at a line boundary.

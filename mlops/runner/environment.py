@@ -46,7 +46,8 @@ HOST_ALLOW = (
     "OPENBLAS_L2_SIZE",
 )
 HOST_ALLOW_PREFIXES = ("LC_",)
-# What GitHub sets itself; a workflow's env cannot override these (spec §6.9).
+# What GitHub sets itself; a workflow's env cannot override these (GitHub's "Variables"
+# reference: default environment variables).
 PROTECTED_PREFIXES = ("GITHUB_", "RUNNER_")
 
 

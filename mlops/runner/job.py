@@ -102,7 +102,8 @@ class JobRun:
             },
             steps=self.steps_context,
         )
-        # Workflow and job env may not read steps (spec §6.5): evaluated once, at job start.
+        # Workflow and job env may not read steps (GitHub's context availability table):
+        # evaluated once, at job start.
         self.job_env = self._evaluate_env(planned.workflow.env, self.job.env)
         self.contexts["env"] = dict(self.job_env)
 

@@ -1,4 +1,5 @@
-"""GitHub's command templates for ``shell:`` (spec/github-actions.md §6.8)."""
+"""GitHub's command templates for ``shell:`` (GitHub's "jobs.<job_id>.steps[*].shell" reference,
+https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-syntax)."""
 
 from __future__ import annotations
 

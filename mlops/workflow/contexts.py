@@ -1,7 +1,8 @@
 """The expression contexts of every evaluation site, built in one place.
 
-GitHub makes different contexts available at each place an expression may appear
-(spec/github-actions.md §6.5); this module is where the runner and the planner get them:
+GitHub makes different contexts available at each place an expression may appear (the
+"Context availability" table of GitHub's contexts reference); this module is where the runner
+and the planner get them:
 
 - :meth:`RunContexts.job_if` — a job's ``if`` (github, needs, vars, inputs; the job status
   the status functions read is that of the jobs it needs). The planner's static skip uses

@@ -1,4 +1,4 @@
-"""The naive CML workflow and the naive Dockerfile of spec/clean-workflow.md: every problem is
+"""The naive CML workflow and the naive Dockerfile of the clean-workflow checklist: every problem is
 reported at its line, by us and (merged, not repeated) by the wrapped tools."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from tests.lint.conftest import at, lint_json, naive_repo
 
 WORKFLOW = ".github/workflows/train.yml"
 
-# (line, rule, tools that report it) for spec §2.1's workflow.
+# (line, rule, tools that report it) for the naive workflow.
 NAIVE_WORKFLOW = [
     (3, "dangerous-triggers", ["zizmor"]),  # pull_request_target
     (6, "missing-permissions", ["mlops", "zizmor"]),  # no permissions anywhere
@@ -26,7 +26,7 @@ NAIVE_WORKFLOW = [
     (26, "unpinned-action", ["mlops", "zizmor"]),  # iterative/setup-cml@v2
 ]
 
-# spec §4.1: hadolint's findings, and ours for the root user (hadolint's DL3002 merged in).
+# hadolint's findings, and ours for the root user (hadolint's DL3002 merged in).
 NAIVE_DOCKERFILE = [
     (1, "DL3007"),
     (2, "DL3009"),

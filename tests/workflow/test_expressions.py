@@ -1,4 +1,4 @@
-"""The expression engine against the facts of spec/github-actions.md section 6."""
+"""The expression engine against GitHub's documented expression semantics."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Pure: evaluation reads the contexts it is given (and, for ``hashFiles``, files under the
 workspace) and changes nothing. Semantics follow GitHub's documentation and evaluator; see
-spec/github-actions.md section 6.
+https://docs.github.com/en/actions/reference/workflows-and-actions/expressions.
 
     >>> evaluate("contains(github.event_name, 'PUSH')", {"github": {"event_name": "push"}})
     True

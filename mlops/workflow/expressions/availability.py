@@ -1,4 +1,5 @@
-"""Which contexts and special functions each workflow key may use (spec/github-actions.md §6.5).
+"""Which contexts and special functions each workflow key may use (GitHub's context
+availability table).
 
 Keys are written as GitHub's "Contexts reference" table writes them; a step key such as
 ``jobs.<job_id>.steps.run`` covers every step's ``run``.
