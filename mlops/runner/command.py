@@ -104,7 +104,12 @@ from mlops.clicommon import CONTEXT_SETTINGS
     "platforms",
     metavar="LABEL=IMAGE",
     multiple=True,
-    help="Image for a runs-on label (docker backend).",
+    help="Image for a runs-on label (docker backend; IMAGE -self-hosted runs on this machine).",
+)
+@click.option(
+    "--pull",
+    is_flag=True,
+    help="Pull missing images (docker backend); without it a missing image is an error.",
 )
 @click.option(
     "--concurrent-jobs",
@@ -138,6 +143,7 @@ def run_command(
     local_repositories: tuple[str, ...],
     backend: str,
     platforms: tuple[str, ...],
+    pull: bool,
     concurrent_jobs: int | None,
     as_json: bool,
 ) -> None:
@@ -173,14 +179,14 @@ def run_command(
         return
     from mlops.errors import UsageError
 
-    if backend == "docker":
-        raise UsageError("--backend docker is not available in this version; use the host backend")
-    for platform in platforms:
-        if not platform.partition("=")[2].startswith("-self-hosted"):
-            raise UsageError(
-                f"-P {platform}: images need --backend docker; the host backend "
-                "runs every Linux label on this machine"
-            )
+    platform_images = assignments(platforms, "-P")
+    if backend == "host":
+        for label, image in platform_images.items():
+            if not image.startswith("-self-hosted"):
+                raise UsageError(
+                    f"-P {label}={image}: images need --backend docker; the host backend "
+                    "runs every Linux label on this machine"
+                )
     from pathlib import Path
 
     from mlops.runner.engine import RunOptions
@@ -207,6 +213,9 @@ def run_command(
         as_json=as_json,
         local_repositories=parse_local_repositories(local_repositories),
         matrix_filters=plan_options["matrix_filters"],
+        backend=backend,
+        platforms=platform_images,
+        pull=pull,
     )
     # As on GitHub: ::debug:: lines show when the ACTIONS_STEP_DEBUG secret or variable is true.
     options.step_debug = "true" in (

@@ -42,6 +42,9 @@ class RunOptions:
     local_repositories: dict[str, Path] = field(default_factory=dict)
     matrix_filters: list[tuple[str, str]] = field(default_factory=list)
     step_debug: bool = False
+    backend: str = "host"
+    platforms: dict[str, str] = field(default_factory=dict)  # -P LABEL=IMAGE
+    pull: bool = False
 
 
 @dataclass
@@ -82,6 +85,7 @@ class RunState:
         self._github: dict[str, dict[str, Any]] = {}
         self.call_inputs: dict[str, dict[str, Any]] = {}  # caller key -> its evaluated with:
         self.run_id = record.run_id
+        self.docker: Any = None  # a DockerSession with --backend docker
 
     def github_for(self, workflow: Workflow) -> dict[str, Any]:
         key = workflow.display_path

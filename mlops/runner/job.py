@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mlops.errors import UsageError
 from mlops.runner import failures
 from mlops.runner.backends.host import HostBackend
 from mlops.runner.environment import merge_env
@@ -61,7 +62,12 @@ class JobRun:
         self.leg = leg
         # Named by the job's id, not its display name: a matrix value may hold anything.
         self.root = state.work_root / f"{self.job.id}-{leg_index}-{os.urandom(3).hex()}"
-        self.backend = HostBackend(self.root, state.tool_cache)
+        if state.docker is not None:
+            from mlops.runner.backends.docker import DockerBackend
+
+            self.backend: Any = DockerBackend(state.docker, self.root, state.tool_cache)
+        else:
+            self.backend = HostBackend(self.root, state.tool_cache)
         state.register(self.backend)
         self.backend.start()
         self.workspace = self.backend.step_paths.workspace
@@ -169,12 +175,35 @@ class JobRun:
     def process_env(self, env: dict[str, str], files: dict[str, Path]) -> dict[str, str]:
         """The real environment of a step's process: allow-listed host vars, runner vars, env."""
         runner = self.state.runner_variables(self, files)
-        merged = merge_env(self.state.host_env, {"HOME": str(self.home)}, runner, env)
+        merged = merge_env(
+            self.backend.base_env(self.state.host_env), {"HOME": str(self.home)}, runner, env
+        )
         if self.path_prepends:
             merged["PATH"] = ":".join([*reversed(self.path_prepends), merged.get("PATH", "")])
         return merged
 
     # -- running -----------------------------------------------------------------------------
+
+    def _open_container(
+        self, container: dict[str, Any] | None, services: dict[str, dict[str, Any]]
+    ) -> JobResult | None:
+        """Start the job's services and container; a failed result if they cannot start."""
+        from mlops.runner.backends.docker import ContainerError
+
+        errors = self.state.docker.errors
+        try:
+            self.backend.open(self, container, services)
+        except (ContainerError, ExpressionError) as error:
+            reason = str(error)
+        except UsageError as error:  # an image named by an expression is missing
+            reason = error.message
+        except errors.DockerException as error:
+            reason = f"docker: {getattr(error, 'explanation', None) or error}"
+        else:
+            return None
+        reason = reason.strip().splitlines()[0] if reason.strip() else "docker error"
+        self.state.reporter.line(self.key, f"error: {reason}")
+        return JobResult(Status.FAILURE, reason=reason)
 
     def run_step(self, step: Step, deadline: float) -> StepResult:
         """One step through its lifecycle (also the steps of a composite action)."""
@@ -207,13 +236,17 @@ class JobRun:
         )
         for name in not_started:
             self.state.reporter.line(self.key, empty_image_notice(name))
-        if container or services:
+        if self.backend.name == "host" and (container or services):
             what = "container:" if container else "services:"
             return JobResult(
                 Status.FAILURE,
                 reason=f"the job uses {what}, which the host backend "
                 "cannot run; use --backend docker",
             )
+        if self.backend.name == "docker":
+            failure = self._open_container(container, services)
+            if failure is not None:
+                return failure
         timeout = failures.minutes(self.evaluate(job.timeout_minutes), "timeout-minutes")
         deadline = time.monotonic() + timeout * 60
         for step in job.steps:

@@ -116,6 +116,12 @@ def run_plan(plan: Plan, repo: Repository, options: RunOptions) -> RunResult:
     record.write_event(plan.event.payload)
     reporter = Reporter(masker, as_json=options.as_json, logs_dir=record.logs)
     state = RunState(plan, repo, options, record, reporter, masker)
+    if options.backend == "docker":
+        from mlops.runner.backends.docker import DockerSession
+
+        # Labelled with the record's name, so leftovers can be traced to their run.
+        state.docker = DockerSession(record.path.name, options.platforms, options.pull)
+        state.docker.check_plan(plan)
     engine = Engine(state)
     stopped_by: list[int] = []
 
@@ -142,6 +148,8 @@ def run_plan(plan: Plan, repo: Repository, options: RunOptions) -> RunResult:
         records = engine.run()
     finally:
         host.end_descendants(started_ticks)
+        if state.docker is not None:
+            state.docker.cleanup()
         shutil.rmtree(state.work_root, ignore_errors=True)
         threading.excepthook = previous_hook
     try:

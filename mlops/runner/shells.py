@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shlex
 import shutil
+from collections.abc import Callable
 
 TEMPLATES: dict[str, tuple[list[str], str]] = {
     "bash": (["bash", "--noprofile", "--norc", "-eo", "pipefail", "{0}"], ".sh"),
@@ -19,10 +20,17 @@ class ShellError(ValueError):
     pass
 
 
-def command_for(shell: str | None, script_path: str, path_env: str) -> list[str]:
-    """The argv that runs ``script_path`` with ``shell`` (None: GitHub's default)."""
+def command_for(
+    shell: str | None,
+    script_path: str,
+    path_env: str,
+    which: Callable[[str, str], str | None] | None = None,
+) -> list[str]:
+    """The argv that runs ``script_path`` with ``shell`` (None: GitHub's default: bash when
+    ``which`` finds it on ``path_env`` where the step runs, else sh)."""
     if not shell:
-        if shutil.which("bash", path=path_env):
+        found = which("bash", path_env) if which else shutil.which("bash", path=path_env)
+        if found:
             return ["bash", "-e", script_path]
         return ["sh", "-e", script_path]
     if shell in TEMPLATES:

@@ -292,6 +292,10 @@ class HostBackend:
     def which(self, program: str, path: str) -> str | None:
         return shutil.which(program, path=path)
 
+    def base_env(self, host_env: dict[str, str]) -> dict[str, str]:
+        """What a step's environment starts from: the allow-listed host variables."""
+        return host_env
+
     def copy_in(self, source: Path, target: Path) -> None:
         _copy(source, target)
 

@@ -29,7 +29,9 @@ def run_script(
     script_file.write_text(script + ("\n" if not script.endswith("\n") else ""))
     files = filecommands.create(job.temp)
     process_env = job.process_env({**env, **(extra_env or {})}, files)
-    argv = shells.command_for(shell, str(script_file), process_env.get("PATH", ""))
+    argv = shells.command_for(
+        shell, str(script_file), process_env.get("PATH", ""), job.backend.which
+    )
     if not cwd.is_dir():
         raise StepFailure(f"working-directory {cwd} does not exist")
     return run_in_job(job, argv, cwd, process_env, files, timeout)
