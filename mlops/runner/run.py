@@ -120,7 +120,7 @@ def run_plan(plan: Plan, repo: Repository, options: RunOptions) -> RunResult:
         from mlops.runner.backends.docker import DockerSession
 
         # Labelled with the record's name, so leftovers can be traced to their run.
-        state.docker = DockerSession(record.path.name, options.platforms, options.pull)
+        state.docker = DockerSession(record.path.name, options.platforms, options.pull, repo.root)
         state.docker.check_plan(plan)
     engine = Engine(state)
     stopped_by: list[int] = []

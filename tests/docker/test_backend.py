@@ -225,3 +225,20 @@ def test_a_signal_cancels_and_removes_everything_labelled(repo: Repo, signum: in
     assert process.returncode != 0, rest
     assert _left_behind(run_id) == []
     assert repo.snapshot() == before
+
+
+def test_platform_images_come_from_pyproject_then_from_P(repo: Repo) -> None:
+    repo.workflow(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: true\n"
+    )
+    repo.write(
+        "pyproject.toml",
+        '[tool.mlops.run.platforms]\n"ubuntu-latest" = "mlops-test/from-config:0"\n',
+    )
+    repo.commit()
+    run = repo.run("push", "--backend", "docker")
+    assert run.returncode == 2
+    assert "image mlops-test/from-config:0 is not on this machine" in run.stderr
+    flagged = repo.run("push", "--backend", "docker", "-P", "ubuntu-latest=mlops-test/from-flag:0")
+    assert flagged.returncode == 2
+    assert "image mlops-test/from-flag:0 is not on this machine" in flagged.stderr

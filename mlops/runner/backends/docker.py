@@ -57,8 +57,30 @@ def engine_hint() -> str:
     )
 
 
-def parse_platforms(values: dict[str, str]) -> dict[str, str]:
-    return {**DEFAULT_PLATFORMS, **{k.lower(): v for k, v in values.items()}}
+def configured_platforms(root: Path) -> dict[str, str]:
+    """``[tool.mlops.run.platforms]`` (label = image) in the repository's pyproject.toml."""
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return {}
+    import tomllib
+
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise UsageError(f"{path}: {error}") from None
+    table = data.get("tool", {}).get("mlops", {}).get("run", {}).get("platforms", {})
+    if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+        raise UsageError(f"{path}: [tool.mlops.run.platforms] maps labels to image names")
+    return table
+
+
+def parse_platforms(*layers: dict[str, str]) -> dict[str, str]:
+    """act's defaults, then each layer (the config file, then -P flags); labels match
+    case-insensitively."""
+    merged = dict(DEFAULT_PLATFORMS)
+    for layer in layers:
+        merged.update({k.lower(): v for k, v in layer.items()})
+    return merged
 
 
 def _labels(runs_on: Any) -> list[str]:
@@ -71,7 +93,9 @@ def _labels(runs_on: Any) -> list[str]:
 class DockerSession:
     """One run's connection to the engine and everything it created."""
 
-    def __init__(self, run_id: str, platforms: dict[str, str], pull: bool) -> None:
+    def __init__(
+        self, run_id: str, platforms: dict[str, str], pull: bool, root: Path | None = None
+    ) -> None:
         try:
             import docker
             import docker.errors
@@ -87,7 +111,8 @@ class DockerSession:
             raise UsageError(engine_hint()) from None
         self.run_id = run_id
         self.label = {RUN_LABEL: run_id}
-        self.platforms = parse_platforms(platforms)
+        config = configured_platforms(root) if root is not None else {}
+        self.platforms = parse_platforms(config, platforms)
         self.pull = pull
         self._images: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
