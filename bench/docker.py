@@ -23,8 +23,9 @@ HERE = Path(__file__).resolve().parent
 
 def _repo(jobs: int) -> Path:
     root = Path(tempfile.mkdtemp(prefix="bench-docker-"))
+    step = 'echo job >> "$GITHUB_STEP_SUMMARY"'
     body = "".join(
-        f"  j{i}:\n    runs-on: ubuntu-latest\n    steps:\n      - run: echo job {i} >> \"$GITHUB_STEP_SUMMARY\"\n"
+        f"  j{i}:\n    runs-on: ubuntu-latest\n    steps:\n      - run: {step}\n"
         for i in range(jobs)
     )
     (root / ".github/workflows").mkdir(parents=True)
