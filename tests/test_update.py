@@ -246,3 +246,26 @@ def test_builtin_template_across_two_mlops_versions(tmp_path: Path) -> None:
     git(project, "add", "-A")
     git(project, "commit", "-qm", "template 9.0.0")
     assert run_mlops("update", "--check", cwd=project, env=newer).returncode == 0
+
+
+def test_a_component_from_a_git_template_updates_on_its_own(template: Path, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "main")
+    (repo / "app.py").write_text("print('ours')\n")
+    made = run_mlops("generate", "workflow", "ci", "--template", str(template), cwd=repo)
+    assert made.returncode == 0, made.stderr
+    answers = repo / ".copier-answers.workflow-ci.yml"
+    assert "_commit: v1" in answers.read_text()
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "with the component")
+
+    release_v2(template)
+    updated = run_mlops("update", str(answers), cwd=repo)
+    assert updated.returncode == 0, updated.stderr
+    assert "v1 -> v2" in updated.stderr
+    assert (repo / "release.yml").is_file() and "(v2)" in (repo / "README.md").read_text()
+    assert (repo / "app.py").read_text() == "print('ours')\n"  # not the template's: untouched
+    assert "_commit: v2" in answers.read_text()
+    git(repo, "commit", "-qm", "update")
+    assert run_mlops("update", "--check", str(answers), cwd=repo).returncode == 0
