@@ -43,6 +43,8 @@ def load_questions(template_dir: Path) -> dict[str, Question]:
         if name.startswith("_"):
             continue
         spec = spec if isinstance(spec, dict) else {"default": spec}
+        if spec.get("when") is False:  # set by mlops itself (the component), never asked
+            continue
         choices = spec.get("choices") or ()
         values = choices.values() if isinstance(choices, dict) else choices
         questions[name] = Question(
