@@ -147,3 +147,13 @@ def test_bad_answers_are_one_line(tmp_path: Path, bad: list[str]) -> None:
     result = run_mlops("generate", "workflow", "ci", *bad, cwd=root)
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+
+
+def test_components_share_an_identical_file(tmp_path: Path) -> None:
+    """Both workflows write the same .github/actionlint.yaml for custom runner labels."""
+    root = repository(tmp_path / "churn", PYPROJECT_REPO)
+    generate(root, "workflow", "ci", "-d", "runner=self-hosted,gpu")
+    config = (root / ".github/actionlint.yaml").read_bytes()
+    generate(root, "workflow", "train", "-d", "runner=self-hosted,gpu")
+    assert (root / ".github/actionlint.yaml").read_bytes() == config
+    assert_lint_clean(root)

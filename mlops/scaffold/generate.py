@@ -82,7 +82,7 @@ def generate(
             for p in rendered.rglob("*")
             if p.is_file() or p.is_symlink()
         )
-        existing = [f for f in files if (root / f).exists() or (root / f).is_symlink()]
+        existing = [f for f in files if _differs(rendered / f, root / f)]
         if existing and not force:
             raise UsageError(
                 f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''} "
@@ -100,6 +100,16 @@ def generate(
             shutil.copy2(rendered / name_, target, follow_symlinks=False)
         result.recorded = record_pristine(source, root, rendered, answers_file, version)
     return result
+
+
+def _differs(rendered: Path, present: Path) -> bool:
+    """A file there with other content (the same bytes, e.g. the actionlint config two
+    workflow components share, is not an overwrite)."""
+    if not (present.exists() or present.is_symlink()):
+        return False
+    if present.is_symlink() or not present.is_file() or rendered.is_symlink():
+        return True
+    return present.read_bytes() != rendered.read_bytes()
 
 
 def record_pristine(
