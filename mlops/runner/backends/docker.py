@@ -1,9 +1,9 @@
 """The docker backend: each job's steps run in a container, beside its ``services:``.
 
 One ``DockerSession`` per run talks to the engine through the docker SDK (imported here
-only). For each job it makes a network, starts the services on it (reachable by their id
-from the job's container, and by their published port from the host), waits for their
-health checks, and starts the job's container: the job's ``container:`` image, else the
+only). For each job with services it makes a network and starts them on it (reachable by
+their id from the job's container, and by their published port from the host), waits for
+their health checks, then starts the job's container: its ``container:`` image, else the
 image ``-P LABEL=IMAGE`` maps its ``runs-on`` label to (``-self-hosted``: steps on the host).
 The job's private directory (its workspace copy, temp and command files) is mounted at the
 same path inside, so file commands, built-in actions and paths in contexts work unchanged;
@@ -367,11 +367,12 @@ class DockerBackend:
             job.state.reporter.line(
                 job.key, "notice: container credentials are ignored locally (no registry)"
             )
-        self.network = self.client.networks.create(
-            f"mlops-{self._suffix}", driver="bridge", labels=self.session.label
-        )
-        job.contexts["job"]["container"] = {"network": self.network.name}
-        self._start_services(services)
+        if services:  # a network of the job's own; without services the default bridge serves
+            self.network = self.client.networks.create(
+                f"mlops-{self._suffix}", driver="bridge", labels=self.session.label
+            )
+            job.contexts["job"]["container"] = {"network": self.network.name}
+            self._start_services(services)
         if spec.image != SELF_HOSTED:
             self._start_container(spec)
 
@@ -464,7 +465,7 @@ class DockerBackend:
             environment=environment,
             ports=_port_bindings(spec.ports),
             volumes=mounts,
-            network=self.network.name,
+            network=self.network.name if self.network is not None else None,
             working_dir=str(self.job.workspace),
             **options,
         )
@@ -472,7 +473,7 @@ class DockerBackend:
         self.image_env.setdefault("HOME", "/tmp" if options.get("user") else "/root")
         self.job.contexts["job"]["container"] = {
             "id": self.container.id,
-            "network": self.network.name,
+            "network": self.network.name if self.network is not None else "bridge",
         }
 
     def _exec(
