@@ -111,10 +111,22 @@ def files_in(directory: Path) -> list[tuple[Path, str]]:
             continue
         if kind == "workflow" and path.parent not in own_workflows:
             continue  # not workflows of nested copies (test data, vendored repositories)
+        if kind == "action" and _in_nested_github(path, directory):
+            continue  # nor the local actions of such copies (under their own .github/)
         if not path.is_file():
             continue  # listed by git but deleted
         result.append((path, kind))
     return sorted(result)
+
+
+def _in_nested_github(path: Path, directory: Path) -> bool:
+    """Whether ``path`` is under a ``.github`` directory that is not ``directory``'s own."""
+    own = (
+        {directory / ".github", directory}
+        if directory.name == ".github"
+        else {directory / ".github"}
+    )
+    return any(parent.name == ".github" and parent not in own for parent in path.parents)
 
 
 def collect(paths: list[str], cwd: Path) -> tuple[Path, list[tuple[Path, str]]]:
