@@ -162,7 +162,7 @@ def _reap(pids: list[int], wait: float = 0.0) -> None:
 def kill_tracked(token: str) -> None:
     """SIGKILL every descendant whose RUNNER_TRACKING_ID starts with ``token``."""
     needle = f"{TRACKING_VARIABLE}={token}".encode()
-    live, zombies = _descendants()
+    live, _zombies = _descendants()
     killed = []
     for pid, _started in live:
         try:
@@ -172,7 +172,9 @@ def kill_tracked(token: str) -> None:
         if any(item.startswith(needle) for item in environ.split(b"\0")):
             _kill(pid)
             killed.append(pid)
-    _reap(zombies + killed)
+    # Only what was killed here: another zombie child may be a process a job thread is
+    # about to wait for (git in checkout), and reaping it would fake its exit status.
+    _reap(killed)
 
 
 def clock_ticks() -> int:
@@ -185,7 +187,8 @@ def clock_ticks() -> int:
 
 
 def end_descendants(since: int) -> None:
-    """SIGKILL every descendant of this process that started at or after ``since`` ticks."""
+    """SIGKILL every descendant of this process that started at or after ``since`` ticks,
+    and reap the orphans left as zombies (at the end of a run, when no job thread waits)."""
     live, zombies = _descendants()
     killed = [pid for pid, started in live if started >= since]
     for pid in killed:
