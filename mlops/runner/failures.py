@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import os
-import traceback
 
 from mlops.errors import MlopsError
 
@@ -48,4 +47,6 @@ def debug_traceback(error: BaseException) -> str | None:
     """The traceback, when ``MLOPS_DEBUG`` asks for it."""
     if os.environ.get("MLOPS_DEBUG", "") in ("", "0"):
         return None
+    import traceback
+
     return "".join(traceback.format_exception(error)).rstrip("\n")

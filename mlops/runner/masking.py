@@ -9,11 +9,8 @@ Longer values are replaced first so that a secret containing another is masked w
 
 from __future__ import annotations
 
-import base64
-import json
 import threading
 from typing import Any
-from urllib.parse import quote, quote_plus
 
 MIN_LENGTH = 2  # '***' for one character would erase text
 MIN_ENCODED_LENGTH = 5  # shorter values' encoded forms are too common to mask
@@ -21,6 +18,10 @@ MIN_ENCODED_LENGTH = 5  # shorter values' encoded forms are too common to mask
 
 def encoded_forms(value: str) -> set[str]:
     """The value as GitHub's value encoders would find it in a step's output."""
+    import base64  # only runs with secrets: kept off the start-up path
+    import json
+    from urllib.parse import quote, quote_plus
+
     forms = {json.dumps(value)[1:-1], json.dumps(value, ensure_ascii=False)[1:-1]}
     forms |= {quote(value, safe=""), quote_plus(value, safe="")}
     raw = value.encode("utf-8")
