@@ -189,9 +189,9 @@ def run_command(
                 )
     from pathlib import Path
 
-    from mlops.runner.engine import RunOptions
     from mlops.runner.run import execute, parse_local_repositories, read_dotenv
     from mlops.runner.runplan import make_plan
+    from mlops.runner.state import RunOptions
     from mlops.workflow.repository import Repository
 
     options = RunOptions(

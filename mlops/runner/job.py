@@ -24,7 +24,7 @@ from mlops.workflow.expressions.errors import ExpressionError
 from mlops.workflow.model import scalar_text
 
 if TYPE_CHECKING:
-    from mlops.runner.engine import RunState
+    from mlops.runner.state import RunState
     from mlops.workflow.model import Step
     from mlops.workflow.plan import PlannedJob
 

@@ -18,10 +18,11 @@ from pathlib import Path
 from mlops.errors import EXIT_FAILED, EXIT_OK, UsageError
 from mlops.runner import failures
 from mlops.runner.backends import host
-from mlops.runner.engine import Engine, JobRecord, RunOptions, RunState
+from mlops.runner.engine import Engine
 from mlops.runner.masking import Masker, set_current_masker
 from mlops.runner.output import SYMBOLS, Reporter
 from mlops.runner.record import RunRecord
+from mlops.runner.state import JobRecord, RunOptions, RunState
 from mlops.runner.status import JobResult, Status
 from mlops.workflow.plan import Plan
 from mlops.workflow.repository import Repository

@@ -19,9 +19,9 @@ from typing import Any
 import pytest
 import yaml
 
-from mlops.runner.engine import RunOptions
 from mlops.runner.run import RunResult, parse_local_repositories, run_plan
 from mlops.runner.runplan import make_plan
+from mlops.runner.state import RunOptions
 from mlops.workflow.repository import Repository
 from tests.runner.conftest import GIT_ENV
 
