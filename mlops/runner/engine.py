@@ -156,7 +156,7 @@ class Engine:
     def _evaluate_with(self, caller: PlannedJob, needs: dict[str, Any]) -> dict[str, Any]:
         from mlops.workflow import expressions
 
-        contexts = {**self.state.contexts_for(caller).matrix(needs), "strategy": {}, "matrix": {}}
+        contexts = self.state.contexts_for(caller).call_with(needs)
         given = {
             name: expressions.evaluate_value(value, contexts)
             for name, value in caller.job.with_.items()

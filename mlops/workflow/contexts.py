@@ -9,6 +9,8 @@ and the planner get them:
   it with no needs.
 - :meth:`RunContexts.matrix` — a ``strategy`` built from expressions (github, needs, vars,
   inputs).
+- :meth:`RunContexts.call_with` — a reusable-workflow call's ``with:`` (github, needs,
+  strategy, matrix, vars, inputs).
 - :meth:`RunContexts.job` — everything a job's steps see, at job start.
 - :meth:`RunContexts.call_outputs` — a reusable workflow's ``on.workflow_call.outputs``
   (github, jobs, vars, inputs).
@@ -51,6 +53,11 @@ class RunContexts:
             "vars": dict(self.vars),
             "inputs": dict(self.inputs),
         }
+
+    def call_with(self, needs: Mapping[str, Any]) -> dict[str, Any]:
+        """A reusable-workflow call's ``with:`` and its inputs' defaults (github, needs,
+        strategy, matrix, inputs, vars; a calling job has no matrix leg of its own here)."""
+        return {**self.matrix(needs), "strategy": {}, "matrix": {}}
 
     def job(
         self,
