@@ -17,7 +17,6 @@ from mlops.workflow.inputs import dispatch_payload_inputs, missing_required
 from mlops.workflow.model import Workflow
 from mlops.workflow.plan import Plan, build_plan, load_workflows, workflow_files
 from mlops.workflow.repository import Repository
-from mlops.workflow.schema.base import EVENTS
 
 
 def default_event(workflows: list[Workflow]) -> str:
@@ -61,8 +60,12 @@ def make_plan(
     repo = Repository.at(Path(directory))
     loaded = load_workflows(repo.root, workflow_files(repo.root, workflows))
     name = event_name or default_event(loaded)
-    if name not in EVENTS:
-        raise UsageError(f"unknown event {name!r}; the events are: {', '.join(sorted(EVENTS))}")
+    if not any(name in workflow.on for workflow in loaded):  # the schema only then (start-up)
+        from mlops.workflow.schema.base import EVENTS
+
+        if name not in EVENTS:
+            known = ", ".join(sorted(EVENTS))
+            raise UsageError(f"unknown event {name!r}; the events are: {known}")
     payload = load_event_file(event_path) if event_path else None
     given_inputs = dict(inputs or {})
     if name == "workflow_dispatch":
