@@ -1,4 +1,5 @@
-"""The Dockerfile ``mlops new`` writes builds, and its image runs the pipeline to completion.
+"""The Dockerfile ``mlops new`` and ``mlops generate dockerfile train`` write builds, and its
+image runs the pipeline to completion.
 
 Built against the local stand-in for the ``FROM`` image (tests/dockerimages.py); pip in the
 build installs the project's pinned requirements from PyPI. The layer cache is kept under a
@@ -13,6 +14,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import run_mlops
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -31,12 +34,19 @@ def _ok(args: list[str], cwd: Path | None = None, timeout: float = 900) -> str:
     return result.stdout + result.stderr
 
 
+@pytest.mark.parametrize("made_by", ["new", "generate"])
 def test_training_image_builds_and_reruns_the_pipeline_after_a_local_repro(
-    project_copy: Path, base_image: str
+    project_copy: Path, base_image: str, made_by: str
 ) -> None:
     # As the Dockerfile's header suggests, after the user has trained locally.
     _ok([sys.executable, "-m", "dvc", "repro"], cwd=project_copy, timeout=600)
     assert (project_copy / "models/model.joblib").is_file()
+    if made_by == "generate":  # `mlops generate dockerfile train` in the existing project
+        for name in ("Dockerfile", ".dockerignore"):
+            (project_copy / name).unlink()
+        result = run_mlops("generate", "dockerfile", "train", cwd=project_copy)
+        assert result.returncode == 0, result.stderr
+        assert (project_copy / "Dockerfile").is_file()
 
     _ok(["docker", "build", "-t", TAG, "."], cwd=project_copy)
     name = f"mlops-test-train-{os.getpid()}"
