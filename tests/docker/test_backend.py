@@ -11,7 +11,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -145,14 +144,13 @@ def test_a_failing_step_in_a_container_fails_the_run_and_cleans_up(repo: Repo) -
     )
     repo.commit()
     before = repo.snapshot()
-    started = time.monotonic()
     run = repo.run("push", "--backend", "docker", "--json", timeout=240)
     assert run.returncode == 1, run.stderr
-    assert time.monotonic() - started < 60  # the step timeout killed `sleep 60` in the container
     steps = [e for e in run.events if e.get("event") == "step_finished"]
-    details = json.dumps(steps)
-    assert "exit code 3" in details
-    assert "timed out" in details
+    assert "exit code 3" in json.dumps(steps)
+    sleeper = next(e for e in steps if "sleep 60" in e["step"])
+    # The step timeout (3 s) killed `sleep 60` inside the container.
+    assert "timed out" in sleeper["detail"] and sleeper["seconds"] < 30, sleeper
     assert repo.snapshot() == before
     assert _left_behind(_run_id(repo)) == []
 
@@ -221,7 +219,7 @@ def test_a_signal_cancels_and_removes_everything_labelled(repo: Repo, signum: in
     run_id = _run_id(repo)
     assert _left_behind(run_id), "the job's containers should be running now"
     process.send_signal(signum)
-    rest, _ = process.communicate(timeout=60)
+    rest, _ = process.communicate(timeout=120)
     assert process.returncode != 0, rest
     assert _left_behind(run_id) == []
     assert repo.snapshot() == before
