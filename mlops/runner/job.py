@@ -175,9 +175,9 @@ class JobRun:
     def process_env(self, env: dict[str, str], files: dict[str, Path]) -> dict[str, str]:
         """The real environment of a step's process: allow-listed host vars, runner vars, env."""
         runner = self.state.runner_variables(self, files)
-        merged = merge_env(
-            self.backend.base_env(self.state.host_env), {"HOME": str(self.home)}, runner, env
-        )
+        # On the host each job has its own HOME; a container keeps its image's HOME.
+        home = {"HOME": str(self.home)} if getattr(self.backend, "container", None) is None else {}
+        merged = merge_env(self.backend.base_env(self.state.host_env), home, runner, env)
         if self.path_prepends:
             merged["PATH"] = ":".join([*reversed(self.path_prepends), merged.get("PATH", "")])
         return merged
