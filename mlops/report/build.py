@@ -13,6 +13,7 @@ from mlops.errors import UsageError
 from mlops.report.base import Revision, head_revision, is_dirty, resolve_base
 from mlops.report.compare import MISSING, compare_metrics, compare_params, verdict
 from mlops.report.config import load_config
+from mlops.report.gate import evaluate, has_thresholds
 from mlops.report.model import Report
 
 
@@ -40,6 +41,7 @@ def build_report(
     plots: bool = True,
     repro_log: Path | None = None,
     environ: dict[str, str] | None = None,
+    fail_on: tuple[str, ...] = (),
 ) -> Report:
     env = dict(os.environ if environ is None else environ)
     log_text = None
@@ -57,11 +59,23 @@ def build_report(
         base = resolve_base(root, base_spec, env)
         head = head_revision(root, env)
         config = load_config(root)
+        if "threshold" in fail_on and not has_thresholds(config):
+            raise UsageError(
+                "--fail-on threshold: no metric has a threshold above 0 in "
+                f"{root / 'pyproject.toml'} (set `threshold` in [tool.mlops.report] or per metric)"
+            )
         if base.label == head.label:  # e.g. on main, compared with main: tell them apart
             base = replace(base, label=f"{base.label}@{base.short}")
             head = replace(head, label=f"{head.label} (workspace)")
         labels = {"base": base.label, "head": head.label}
-        data = collect(repo, base.sha or "", labels, want_plots=plots, repro_log=log_text)
+        data = collect(
+            repo,
+            base.sha or "",
+            labels,
+            want_plots=plots,
+            repro_log=log_text,
+            head_sha=head.sha,
+        )
         dirty = is_dirty(root)
     finally:
         repo.close()
@@ -87,7 +101,10 @@ def build_report(
         notes=data.notes,
         run_url=run_url(env),
         config_source=config.source,
+        lock_stale=data.lock_stale,
     )
+    if fail_on:
+        report.gate = evaluate(fail_on, metric_rows, result)
     if not plots:
         report.plots_note = "Plots not rendered (`--no-plots`)."
     elif out is None:
@@ -138,6 +155,14 @@ def to_json(report: Report) -> str:
             "counts": report.verdict.counts,
             "total": report.verdict.total,
         },
+        "gate": None
+        if report.gate is None
+        else {
+            "fail_on": list(report.gate.modes),
+            "failed": report.gate.failed,
+            "reason": report.gate.reason,
+        },
+        "lock_stale": report.lock_stale,
         "metrics": [
             {
                 "path": row.path,

@@ -78,6 +78,8 @@ class Collected:
     stages: list[StageRow] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # stages whose workspace dvc.lock entry differs from the one committed at HEAD
+    lock_stale: list[str] = field(default_factory=list)
     head_unreadable: bool = False  # DVC could not read this revision's metrics at all
 
 
@@ -157,6 +159,7 @@ def collect(
     *,
     want_plots: bool = True,
     repro_log: str | None = None,
+    head_sha: str | None = None,
 ) -> Collected:
     """Everything the report shows; ``labels`` maps "base"/"head" to display names."""
     from dvc.exceptions import DvcException
@@ -194,7 +197,7 @@ def collect(
 
     if want_plots:
         _collect_plots(repo, revs, out, labels)
-    out.stages = _collect_stages(repo, base_sha, out, repro_log)
+    out.stages = _collect_stages(repo, base_sha, out, repro_log, head_sha, labels["head"])
     return out
 
 
@@ -297,7 +300,12 @@ def _load_yaml(text: str | None) -> dict[str, Any] | None:
 
 
 def _collect_stages(
-    repo: Any, base_sha: str, out: Collected, repro_log: str | None
+    repo: Any,
+    base_sha: str,
+    out: Collected,
+    repro_log: str | None,
+    head_sha: str | None = None,
+    head_label: str = "HEAD",
 ) -> list[StageRow]:
     from dvc.exceptions import DvcException
     from dvc.stage import PipelineStage
@@ -322,6 +330,7 @@ def _collect_stages(
         order.append(stage.addressing)
     base_lock: dict[str, Any] | None = None
     work_lock: dict[str, Any] = {}
+    committed_lock: dict[str, Any] | None = None
     for lock in lock_files or ["dvc.lock"]:
         prefix_of = {name: addr for (file, name), addr in addressing.items() if file == lock}
         base_doc = _load_yaml(show_file(root, base_sha, lock))
@@ -335,6 +344,13 @@ def _collect_stages(
         work_doc = _load_yaml(path.read_text(encoding="utf-8")) if path.is_file() else None
         for name, entry in ((work_doc or {}).get("stages") or {}).items():
             work_lock[prefix_of.get(name, name)] = entry
+        head_doc = _load_yaml(show_file(root, head_sha, lock)) if head_sha else None
+        if head_doc is not None:
+            committed_lock = committed_lock or {}
+            for name, entry in (head_doc.get("stages") or {}).items():
+                committed_lock[prefix_of.get(name, name)] = entry
+    if head_sha and work_lock:
+        _check_committed_lock(committed_lock, work_lock, out, head_label)
     try:
         with _quiet_dvc():
             status = repo.status()
@@ -345,6 +361,39 @@ def _collect_stages(
     if repro_log is not None:
         log = parse_repro_log(repro_log)
     return stage_rows(order, base_lock, work_lock, status or {}, log)
+
+
+def _check_committed_lock(
+    committed: dict[str, Any] | None,
+    work: dict[str, Any],
+    out: Collected,
+    head_label: str,
+) -> None:
+    """Warn when the workspace's dvc.lock differs from the one committed at HEAD: in CI,
+    after ``dvc repro``, that means the branch's lock (and what ``dvc push`` stored for it)
+    does not describe the results shown here."""
+    from mlops.report.stages import lock_changes
+
+    if committed is None:
+        out.lock_stale = sorted(work)
+        out.warnings.append(
+            f"`dvc.lock` is not committed on `{head_label}`: run `dvc repro`, commit "
+            "`dvc.lock` and `dvc push`, so the branch records what these results came from"
+        )
+        return
+    stale = [
+        name
+        for name in [*work, *(n for n in committed if n not in work)]
+        if name not in committed or name not in work or lock_changes(committed[name], work[name])
+    ]
+    if stale:
+        out.lock_stale = stale
+        names = ", ".join(f"`{name}`" for name in stale)
+        out.warnings.append(
+            f"`dvc.lock` on `{head_label}` is stale: reproducing the pipeline changed "
+            f"{names}. Run `dvc repro`, commit `dvc.lock` and `dvc push`, so the branch "
+            "records what these results came from"
+        )
 
 
 def finite_points(points: list[tuple[Any, Any]]) -> tuple[list[tuple[Any, Any]], int]:

@@ -51,6 +51,16 @@ from mlops.errors import UsageError
     "from the run-cache or skipped (e.g. `dvc repro --pull 2>&1 | tee dvc-repro.log`).",
 )
 @click.option(
+    "--fail-on",
+    "fail_on",
+    type=click.Choice(["regressed", "threshold"]),
+    multiple=True,
+    help="Exit 1 after writing the report when it shows a worse model: `regressed` when "
+    "any metric got worse by at least its threshold (or went missing), `threshold` only "
+    "for metrics with a threshold above 0 in [tool.mlops.report] that regressed by at "
+    "least it. The report says whether the check passes; stderr says why it failed.",
+)
+@click.option(
     "-C",
     "--directory",
     metavar="DIR",
@@ -64,6 +74,7 @@ def report_command(
     fmt: str,
     plots: bool,
     repro_log: Path | None,
+    fail_on: tuple[str, ...],
     directory: Path,
 ) -> None:
     """Compare the workspace with a base revision: the pull-request model report.
@@ -91,7 +102,9 @@ def report_command(
       mlops report --base main
       mlops report --base origin/main --out report.md && cml comment update report.md
       mlops report --format json
+      mlops report --base main --out report.md --fail-on regressed   # a CI gate
     """
+    from mlops.errors import WorkFailedError
     from mlops.report.build import build_report, to_json
     from mlops.report.markdown import render, without_images
 
@@ -106,6 +119,7 @@ def report_command(
         out=out_path,
         plots=plots,
         repro_log=repro_log,
+        fail_on=tuple(dict.fromkeys(fail_on)),
     )
     markdown = render(report) if fmt == "md" else ""
     text = markdown if fmt == "md" else to_json(report)
@@ -131,6 +145,10 @@ def report_command(
         f"@{report.base.short} -> {where} ({len(text):,} characters{extra})",
         err=True,
     )
+    gate = report.gate
+    if gate is not None and gate.failed:
+        flags = " ".join(f"--fail-on {mode}" for mode in gate.modes)
+        raise WorkFailedError(f"report check failed ({flags}): {gate.reason}")
 
 
 def _check_writable(out: Path) -> None:

@@ -211,6 +211,13 @@ def _verdict_block(report: Report) -> str:
     if report.run_url:
         compared += f" · [workflow run]({report.run_url})"
     lines = [line, compared]
+    gate = report.gate
+    if gate is not None:
+        flags = " ".join(f"--fail-on {mode}" for mode in gate.modes)
+        if gate.failed:
+            lines.append(f"> ❌ **This check fails** (`mlops report {flags}`): {gate.reason}")
+        else:
+            lines.append(f"> ✅ This check passes (`mlops report {flags}`): {gate.reason}")
     lines += [f"> ⚠️ {warning}" for warning in report.warnings]
     lines += [f"> ℹ️ {note}" for note in report.notes]
     return "  \n".join(lines[:2]) + ("\n\n" + "\n>\n".join(lines[2:]) if lines[2:] else "")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from mlops import __version__
 from mlops.report.base import Revision
 from mlops.report.compare import MetricRow, ParamRow, Verdict
+from mlops.report.gate import GateResult
 from mlops.report.stages import StageRow
 
 if TYPE_CHECKING:  # importing plots at run time pulls matplotlib
@@ -33,6 +34,8 @@ class Report:
     notes: list[str] = field(default_factory=list)
     run_url: str | None = None
     config_source: str | None = None
+    gate: GateResult | None = None  # --fail-on: whether this report fails the check
+    lock_stale: list[str] = field(default_factory=list)  # stages whose lock != HEAD's
     version: str = __version__
 
     def image_count(self) -> int:
