@@ -88,10 +88,17 @@ def test_param_change_reruns_only_train_and_evaluate(project_copy: Path) -> None
     assert "Running stage 'evaluate'" in rerun.stdout
 
 
-def test_generated_tests_pass(project_copy: Path) -> None:
-    result = _run(project_copy, "pytest", "-q", "-p", "no:cacheprovider")
+def test_generated_tests_pass_with_the_coverage_threshold(project_copy: Path) -> None:
+    # as the generated CI runs them: coverage must reach fail_under in pyproject.toml
+    result = _run(project_copy, "pytest", "-q", "-p", "no:cacheprovider", "--cov")
     assert " passed" in result.stdout
     assert "failed" not in result.stdout
+    assert "Required test coverage of 80" in result.stdout and " reached" in result.stdout
+
+
+def test_generated_stage_code_type_checks(project_copy: Path) -> None:
+    result = _run(project_copy, "mypy", "--no-incremental")  # files and settings: pyproject
+    assert "Success: no issues found" in result.stdout
 
 
 def test_generated_code_is_ruff_clean(project_copy: Path) -> None:

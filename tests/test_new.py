@@ -17,9 +17,12 @@ EXPECTED_FILES = {
     ".dvc/.gitignore",
     ".dvc/config",
     ".dvcignore",
+    ".github/dependabot.yml",
     ".github/workflows/ci.yml",
+    ".github/workflows/lock.yml",
     ".github/workflows/train.yml",
     ".gitignore",
+    ".pre-commit-config.yaml",
     "Dockerfile",
     "README.md",
     "data/.gitignore",
@@ -27,7 +30,9 @@ EXPECTED_FILES = {
     "models/.gitignore",
     "params.yaml",
     "pyproject.toml",
+    "requirements-dev.in",
     "requirements-dev.txt",
+    "requirements.in",
     "requirements.txt",
     "src/ml_project/__init__.py",
     "src/ml_project/data.py",
@@ -127,15 +132,22 @@ def test_choices_change_the_project(tmp_path: Path) -> None:
     assert (root / "src/wine_forest/train.py").is_file()
     assert "python -m wine_forest.train" in (root / "dvc.yaml").read_text()
     requirements = (root / "requirements.txt").read_text()
-    assert "dvc[s3]==" in requirements
+    assert "dvc[s3]==" in (root / "requirements.in").read_text()
+    assert "\ndvc-s3==" in requirements  # the extra's packages are in the lock
     assert "pandas==2.3.3" in requirements  # pandas 3 needs Python 3.11
     assert "url = s3://bucket/dvc" in (root / ".dvc/config").read_text()
 
 
 def test_every_requirement_is_pinned(default_project: Path) -> None:
-    for name in ("requirements.txt", "requirements-dev.txt"):
+    for name in (
+        "requirements.in",
+        "requirements-dev.in",
+        "requirements.txt",
+        "requirements-dev.txt",
+    ):
         for line in (default_project / name).read_text().splitlines():
-            if line.strip() and not line.startswith("#"):
+            # lock lines: a requirement, then its hashes and "# via" comments, indented
+            if line.strip() and not line.startswith(("#", " ", "-c ")):
                 assert "==" in line, f"{name}: {line!r} is not pinned"
 
 

@@ -1,8 +1,9 @@
 """Every generated workflow and Dockerfile is clean by construction.
 
-Zero findings from actionlint (with shellcheck), zizmor (offline; regular and pedantic
-personas), the SchemaStore workflow schema and hadolint — for the defaults and for each
-non-default choice of the template's questions (the clean-workflow checklist: actionlint, zizmor, the workflow schema, hadolint).
+Zero findings from actionlint (with shellcheck), zizmor (offline; regular, pedantic and
+auditor personas), the SchemaStore workflow and dependabot schemas and hadolint — for the
+defaults and for each non-default choice of the template's questions (the clean-workflow
+checklist: actionlint, zizmor, the workflow schema, hadolint).
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def rendered(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 
 def _workflows(root: Path) -> list[Path]:
     files = sorted((root / ".github" / "workflows").glob("*.yml"))
-    assert [f.name for f in files] == ["ci.yml", "train.yml"]
+    assert [f.name for f in files] == ["ci.yml", "lock.yml", "train.yml"]
     return files
 
 
@@ -99,7 +100,7 @@ def test_actionlint_with_shellcheck_finds_nothing(rendered: Path) -> None:
     assert json.loads(result.stdout) == []
 
 
-@pytest.mark.parametrize("persona", ["regular", "pedantic"])
+@pytest.mark.parametrize("persona", ["regular", "pedantic", "auditor"])
 def test_zizmor_finds_nothing(rendered: Path, persona: str) -> None:
     argv = [tool("zizmor"), "--offline", "--no-progress", "--color", "never"]
     argv += ["--strict-collection", "--no-config", "--persona", persona, "--format", "json"]
@@ -113,6 +114,58 @@ def test_workflow_schema_accepts_them(rendered: Path) -> None:
         argv = [tool("check-jsonschema"), "--builtin-schema", schema, "--color", "never"]
         result = _run([*argv, *map(str, _workflows(rendered))], rendered)
         assert result.returncode == 0, f"{schema}: {result.stdout}{result.stderr}"
+
+
+def test_requirements_are_hashed_locks_of_their_inputs(rendered: Path) -> None:
+    """requirements*.txt pin every package with its hashes, and were made from the .in files
+    with the command the lock workflow re-runs (the workflow itself needs PyPI: see
+    tests/test_generated_ci.py)."""
+    answers = yaml.safe_load((rendered / ".copier-answers.yml").read_text())
+    for name in ("requirements", "requirements-dev"):
+        lock = (rendered / f"{name}.txt").read_text()
+        command = (
+            f"uv pip compile {name}.in --universal --python-version "
+            f"{answers['python_version']} --generate-hashes --output-file {name}.txt"
+        )
+        assert f"#    {command}\n" in lock
+        assert command in (rendered / f"{name}.in").read_text()  # documented where edited
+        assert lock.endswith("\n") and not lock.endswith("\n\n")
+        packages = [line for line in lock.splitlines() if line and line[0].isalnum()]
+        assert len(packages) > (50 if name == "requirements" else 10)
+        for line in packages:
+            assert "==" in line and line.endswith(" \\"), line  # pinned, hashes follow
+        assert lock.count("--hash=sha256:") >= len(packages)
+    extra = {"s3": "dvc[s3]", "gs": "dvc[gs]", "azure": "dvc[azure]"}.get(
+        answers["dvc_remote"].split("://")[0], "dvc=="
+    )
+    assert extra in (rendered / "requirements.in").read_text()
+
+
+def test_dependabot_config_is_valid(rendered: Path) -> None:
+    config = rendered / ".github" / "dependabot.yml"
+    argv = [tool("check-jsonschema"), "--builtin-schema", "vendor.dependabot", "--color", "never"]
+    result = _run([*argv, str(config)], rendered)
+    assert result.returncode == 0, result.stdout + result.stderr
+    ecosystems = [u["package-ecosystem"] for u in yaml.safe_load(config.read_text())["updates"]]
+    docker = (rendered / "Dockerfile").exists()
+    assert ecosystems == ["pip", "github-actions", *(["docker"] if docker else [])]
+
+
+def test_pre_commit_hooks_are_pinned(rendered: Path) -> None:
+    config = yaml.safe_load((rendered / ".pre-commit-config.yaml").read_text())
+    hooks = {hook["id"]: repo for repo in config["repos"] for hook in repo["hooks"]}
+    assert {"ruff-check", "ruff-format", "mlops-lint", "check-added-large-files"} <= set(hooks)
+    for repo in config["repos"]:
+        if repo["repo"] != "local":
+            assert len(repo["rev"]) == 40 and int(repo["rev"], 16) >= 0, repo
+    ruff_pin = next(
+        line
+        for line in (rendered / "requirements-dev.in").read_text().splitlines()
+        if line.startswith("ruff==")
+    )
+    for hook_id in ("ruff-check", "ruff-format"):
+        hook = next(h for h in hooks[hook_id]["hooks"] if h["id"] == hook_id)
+        assert hook["additional_dependencies"] == [ruff_pin]  # the version CI runs
 
 
 def test_dockerfile_is_clean_and_non_root(rendered: Path) -> None:

@@ -28,7 +28,13 @@ def _steps(project: Path) -> dict[str, dict]:
 def test_train_job_reports_with_mlops_and_cml(default_project: Path) -> None:
     steps = _steps(default_project)
     names = list(steps)
-    order = ["Reproduce pipeline", "Install mlops", "Write report", "Post report as PR comment"]
+    order = [
+        "Reproduce pipeline",
+        "Install mlops",
+        "Write report",
+        "Post report as PR comment",
+        "Fail when the model got worse",  # after the comment: red, with the reason posted
+    ]
     assert [n for n in names if n in order] == order
     assert "| tee dvc-repro.log" in steps["Reproduce pipeline"]["run"]
 
@@ -43,6 +49,10 @@ def test_train_job_reports_with_mlops_and_cml(default_project: Path) -> None:
     write = steps["Write report"]
     assert '"${MLOPS}" report --base "origin/${BASE_REF}" --out report.md' in write["run"]
     assert "--repro-log dvc-repro.log" in write["run"]
+    assert "--fail-on regressed" in write["run"]
+    gate = steps["Fail when the model got worse"]
+    assert gate["if"] == "steps.report.outputs.regressed == 'true'"
+    assert "::error title=Model regressed::" in gate["run"]
     post = steps["Post report as PR comment"]["run"]
     assert 'cml comment update --watermark-title="mlops model report"' in post
     assert post.rstrip().endswith("report.md")
@@ -90,9 +100,17 @@ def test_report_steps_run_in_a_pull_request_checkout(
         project,
         {**env, "BASE_REF": "main", "MLOPS": mlops, "PRIVATE_REPO": "false"},
     )
-    assert write.returncode == 0, write.stderr
+    assert write.returncode == 0, write.stderr  # the comment must still be posted
     markdown = (project / "report.md").read_text()
     assert "base=origin/main@" in markdown.splitlines()[0]
+    # exp (C=0.01) is worse than main: the step tells the last step to fail the job, why
+    assert "regressed=true" in output.read_text()
+    assert "> ❌ **This check fails**" in markdown
+    assert (
+        (project / "report-gate.txt")
+        .read_text()
+        .startswith("report check failed (--fail-on regressed): ")
+    )
     assert "| `train` | ran |" in markdown
     images = images_in(markdown, project)
     assert images and all(image.is_file() for image in images)

@@ -34,8 +34,16 @@ def test_pull_request_journey(tmp_path: Path) -> None:
     project.commit("Baseline model")
     project.git("checkout", "-q", "-b", "tune-c")
     params = root / "params.yaml"
-    params.write_text(params.read_text().replace("C: 1.0", "C: 0.1"))
-    project.commit("Try C=0.1")
+    params.write_text(params.read_text().replace("C: 1.0", "C: 2.0"))  # a better model
+    tuned = subprocess.run(
+        [sys.executable, "-m", "dvc", "repro", "-q"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert tuned.returncode == 0, tuned.stderr
+    project.commit("Try C=2.0")
     before = project.snapshot()
 
     result = subprocess.run(
@@ -63,6 +71,7 @@ def test_pull_request_journey(tmp_path: Path) -> None:
     assert "── CML comment" in result.stderr
     comment = result.stderr.split("── CML comment")[1]
     assert "train.logistic_regression.C" in comment  # the changed param is named
+    assert "**Verdict: ✅ improved**" in comment  # so the train job's gate passes
     accuracy = next(line for line in comment.splitlines() if line.startswith("| `accuracy`"))
     cells = [cell.strip() for cell in accuracy.strip("|").split("|")]
     assert cells[1] != "—" and cells[2] != "—"  # a value at main and on the branch
