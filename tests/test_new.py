@@ -40,9 +40,11 @@ EXPECTED_FILES = {
     "src/ml_project/figures.py",
     "src/ml_project/params.py",
     "src/ml_project/prepare.py",
+    "src/ml_project/serve.py",
     "src/ml_project/train.py",
     "tests/conftest.py",
     "tests/test_data.py",
+    "tests/test_serve.py",
     "tests/test_stages.py",
 }
 
