@@ -60,11 +60,12 @@ def assert_lint_clean(root: Path) -> None:
     for schema in ("vendor.github-workflows", "custom.github-workflows-require-timeout"):
         result = _run([tool("check-jsonschema"), "--builtin-schema", schema, *workflows], root)
         assert result.returncode == 0, result.stdout + result.stderr
-    if (root / "Dockerfile").exists():
-        result = _run(
-            [tool("hadolint"), "--no-color", "-t", "style", "-f", "json", "Dockerfile"], root
-        )
-        assert result.returncode == 0 and json.loads(result.stdout) == [], result.stdout
+    for dockerfile in ("Dockerfile", "Dockerfile.serve"):
+        if (root / dockerfile).exists():
+            result = _run(
+                [tool("hadolint"), "--no-color", "-t", "style", "-f", "json", dockerfile], root
+            )
+            assert result.returncode == 0 and json.loads(result.stdout) == [], result.stdout
 
 
 def test_bare_repository(tmp_path: Path) -> None:
@@ -108,6 +109,28 @@ def test_repository_with_its_own_pyproject(tmp_path: Path) -> None:
     check = run_mlops("update", "--check", cwd=root)
     assert check.returncode == 0, check.stderr  # every component is up to date
     assert check.stderr.count("(same version)") == 4
+
+
+def test_serving_dockerfile_needs_a_serve_module_and_lints_clean(tmp_path: Path) -> None:
+    root = repository(tmp_path / "churn", PYPROJECT_REPO)
+    refused = run_mlops("generate", "dockerfile", "serve", cwd=root)
+    assert refused.returncode == 2, refused.stderr
+    assert refused.stderr.count("\n") == 1 and "no src/<package>/serve.py" in refused.stderr
+    assert not (root / "Dockerfile.serve").exists()
+
+    (root / "src/churn").mkdir(parents=True)
+    (root / "src/churn/serve.py").write_text("print('serving')\n")
+    generate(root, "dockerfile", "serve")
+    hadolint = [tool("hadolint"), "--no-color", "-t", "style", "-f", "json", "Dockerfile.serve"]
+    result = _run(hadolint, root)
+    assert result.returncode == 0 and json.loads(result.stdout) == [], result.stdout
+    answers = yaml.safe_load((root / ".copier-answers.dockerfile-serve.yml").read_text())
+    assert (answers["package_name"], answers["python_version"]) == ("churn", "3.12")
+    dockerfile = (root / "Dockerfile.serve").read_text()
+    assert "RUN python -m pip install --no-cache-dir .\n" in dockerfile  # pyproject.toml
+    assert "dvc repro" in dockerfile and "USER 10001:10001" in dockerfile
+    assert 'ENTRYPOINT ["python", "-m", "churn.serve"]' in dockerfile
+    assert (root / ".dockerignore").is_file()  # the training image's: no model in the context
 
 
 def test_an_existing_file_is_never_overwritten(tmp_path: Path) -> None:

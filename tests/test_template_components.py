@@ -17,7 +17,9 @@ COMPONENT_FILES = {
     "workflow-ci": [".github/workflows/ci.yml"],
     "workflow-train": [".github/workflows/train.yml"],
     "dockerfile-train": ["Dockerfile", ".dockerignore"],
+    "dockerfile-serve": ["Dockerfile.serve", ".dockerignore"],
 }
+ONLY_IN_COMPONENT = {"Dockerfile.serve"}  # `mlops new` does not write the serving image
 ANSWERS = {"python_version": "3.12", "runner": "self-hosted,gpu", "dvc_remote": "s3://b/dvc"}
 
 
@@ -46,13 +48,16 @@ def test_component_renders_the_projects_files(
     project: Path, component: str, tmp_path: Path
 ) -> None:
     answers_file = f".copier-answers.{component}.yml"
-    rendered = _render(tmp_path, {**ANSWERS, "component": component}, answers_file)
+    data = {**ANSWERS, "component": component}
+    if component == "dockerfile-serve":
+        data["package_name"] = "ml_project"  # `mlops generate` detects it from src/*/serve.py
+    rendered = _render(tmp_path, data, answers_file)
     files = sorted(p.relative_to(rendered).as_posix() for p in rendered.rglob("*") if p.is_file())
     expected = [*COMPONENT_FILES[component], answers_file]
     if component.startswith("workflow-"):
         expected.append(".github/actionlint.yaml")  # the custom runner labels
     assert files == sorted(expected)
-    for name in COMPONENT_FILES[component]:
+    for name in set(COMPONENT_FILES[component]) - ONLY_IN_COMPONENT:
         assert (rendered / name).read_bytes() == (project / name).read_bytes(), name
     answers = (rendered / answers_file).read_text()
     assert "dataset:" not in answers  # only the questions this component asks

@@ -1,7 +1,8 @@
 """What an existing repository already has, as default answers for ``mlops generate``.
 
 The Python version (``.python-version``, ``requires-python``, ``runtime.txt``), where the
-dependencies are (``requirements*.txt`` or ``pyproject.toml``), and the DVC remote
+dependencies are (``requirements*.txt`` or ``pyproject.toml``), the package with a
+``serve`` module (``src/<package>/serve.py``), and the DVC remote
 (``.dvc/config``). Only what is found is returned; the template's defaults fill the rest.
 """
 
@@ -28,6 +29,9 @@ def detect(root: Path) -> dict[str, Any]:
         found["requirements"] = ""  # install the project itself
     dev = next((name for name in DEV_REQUIREMENTS if (root / name).is_file()), "")
     found["dev_requirements"] = dev
+    servers = list(root.glob("src/*/serve.py"))
+    if len(servers) == 1:  # the package `python -m <package>.serve` runs
+        found["package_name"] = servers[0].parent.name
     remote = _dvc_remote(root)
     if remote:
         found["dvc_remote"] = remote

@@ -23,9 +23,9 @@ from mlops.scaffold.render import Source, builtin_source, render, user_source
 
 COMPONENTS = {
     "workflow": ("ci", "train", "release"),
-    "dockerfile": ("train",),
+    "dockerfile": ("train", "serve"),
 }
-_NEEDS_DVC = {"workflow-train", "dockerfile-train"}
+_NEEDS_DVC = {"workflow-train", "dockerfile-train", "dockerfile-serve"}
 
 
 @dataclass
@@ -71,6 +71,8 @@ def generate(
         questions = load_questions(Path(source.location))
         answers = {k: v for k, v in detect(root).items() if k in questions}
         answers.update(check_answers(given, questions))
+        if component == "dockerfile-serve":
+            _check_serve_module(root, answers)
     else:
         answers = dict(given)
     answers_file = answers_file_name(component)
@@ -100,6 +102,27 @@ def generate(
             shutil.copy2(rendered / name_, target, follow_symlinks=False)
         result.recorded = record_pristine(source, root, rendered, answers_file, version)
     return result
+
+
+def _check_serve_module(root: Path, answers: dict[str, object]) -> None:
+    """The serving image runs ``python -m <package>.serve``: that module must exist."""
+    package = answers.get("package_name")
+    if not package:
+        found = sorted(p.parent.name for p in root.glob("src/*/serve.py"))
+        raise UsageError(
+            f"dockerfile serve runs `python -m <package>.serve`, and {root} has "
+            + (
+                f"several (src/{{{','.join(found)}}}/serve.py): choose with -d package_name=NAME"
+                if found
+                else "no src/<package>/serve.py (mlops new's template has one; "
+                "`mlops update` brings it into an older project)"
+            )
+        )
+    if not (root / "src" / str(package) / "serve.py").is_file():
+        raise UsageError(
+            f"dockerfile serve runs `python -m {package}.serve`, and {root} has no "
+            f"src/{package}/serve.py"
+        )
 
 
 def _differs(rendered: Path, present: Path) -> bool:

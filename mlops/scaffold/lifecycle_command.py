@@ -72,10 +72,11 @@ def generate_workflow(name: str, **options: object) -> None:
 
 
 @generate_command.command("dockerfile", context_settings=CONTEXT_SETTINGS)
-@click.argument("name", type=click.Choice(["train"]), default="train")
+@click.argument("name", type=click.Choice(["train", "serve"]), default="train")
 @_generate_options
 def generate_dockerfile(name: str, **options: object) -> None:
-    """Add a Dockerfile and .dockerignore: train (runs the DVC pipeline; non-root, pinned base)."""
+    """Add a Dockerfile and .dockerignore: train (runs the DVC pipeline; non-root, pinned
+    base), or Dockerfile.serve: serve (trains in a build stage, serves the model on 8080)."""
     _generate("dockerfile", name, **options)
 
 
