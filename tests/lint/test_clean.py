@@ -27,6 +27,7 @@ def test_freshly_generated_project_lints_clean(
     assert document["tools"] == ALL_TOOLS
     assert sorted(f["file"] for f in document["files"]) == [
         ".github/workflows/ci.yml",
+        ".github/workflows/lock.yml",
         ".github/workflows/train.yml",
         "Dockerfile",
         "dvc.yaml",
