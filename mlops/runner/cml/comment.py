@@ -178,13 +178,19 @@ def _updatable(store: Store, target: str, label: str) -> Path | None:
     return None
 
 
-def check_create(store: Store, parsed: Parsed) -> str:
-    values, positionals = parsed.values, parsed.positionals
+def _one_file(positionals: list[str], what: str) -> Path:
+    """The single file argument a command takes, as CML reports a missing one."""
     if len(positionals) != 1:
-        raise UsageError("expects one markdown file")
+        raise UsageError(f"expects one {what}")
     source = Path(positionals[0])
     if not source.is_file():
         raise CommandFailed(f"ENOENT: no such file or directory, open '{source}'")
+    return source
+
+
+def check_create(store: Store, parsed: Parsed) -> str:
+    values = parsed.values
+    source = _one_file(parsed.positionals, "markdown file")
     report = source.read_text(encoding="utf-8", errors="replace")
     head_sha = values.get("commit-sha") or forge.trigger_sha()
     with store.locked():
@@ -207,12 +213,8 @@ def check_create(store: Store, parsed: Parsed) -> str:
 
 
 def publish(store: Store, parsed: Parsed) -> str:
-    values, positionals = parsed.values, parsed.positionals
-    if len(positionals) != 1:
-        raise UsageError("expects one file")
-    source = Path(positionals[0])
-    if not source.is_file():
-        raise CommandFailed(f"ENOENT: no such file or directory, open '{source}'")
+    values = parsed.values
+    source = _one_file(parsed.positionals, "file")
     if values.get("native"):
         raise CommandFailed("Github does not support publish! (--native; CML fails so on GitHub)")
     guessed = mimetypes.guess_type(source.name)[0]
