@@ -1,11 +1,16 @@
-"""actions/setup-python, locally: a Python of the requested version from this machine.
+"""actions/setup-python, locally: a Python of the requested version from the job's machine.
 
-Looks at the interpreter running mlops first, then ``python3.X`` on PATH, then pyenv's
-versions; nothing is downloaded, and a version that is not here fails naming those that are.
+On this machine it looks at the interpreter running mlops first, then ``python3.X`` on PATH,
+then pyenv's versions. In a container job it asks the container, in one probe, for its
+interpreters (``python3``, ``python3.X`` on its PATH, /usr/local/bin, and the tool cache of
+act's catthehacker images, /opt/hostedtoolcache/Python/*/x64). Nothing is downloaded, and a
+version that is not there fails naming those that are.
 Each job gets its own virtual environment on that interpreter, as a fresh runner would have
 its own Python: what a job's ``pip install`` adds or changes stays in the job (parallel jobs
 cannot collide, and the user's environment is never modified), while the packages the
 interpreter already has stay visible, so installs of what is there are instant and offline.
+The environment is written under the job's temp directory, which a container sees at the
+same path, so the same few files serve both.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -100,17 +106,19 @@ def matches(requested: str, version: str) -> bool:
     return re.fullmatch(pattern + r"(\..*)?", version) is not None
 
 
-def run(
-    job: JobRun, step: Step, inputs: dict[str, str], env: dict[str, str], timeout: float
-) -> tuple[dict[str, str], bool, str]:
-    requested = inputs.get("python-version", "")
-    version_file = inputs.get("python-version-file", "")
-    if not requested and version_file:
-        file = job.workspace / version_file
-        if not file.is_file():
-            raise StepFailure(f"python-version-file {version_file} does not exist")
-        requested = file.read_text().split()[0] if file.read_text().split() else ""
-    path = job.process_env({}, {}).get("PATH", "")
+@dataclass(frozen=True)
+class Interpreter:
+    """A Python in the job's environment, as that environment sees it."""
+
+    executable: str  # as found (a link on PATH)
+    real: str  # the binary the links lead to
+    version: str
+    site_packages: list[str]
+    has_pip: bool
+    has_ensurepip: bool = False
+
+
+def _on_this_machine(path: str, requested: str) -> Interpreter:
     found: list[tuple[str, str]] = []
     for candidate in candidates(path, requested):
         found.append(candidate)
@@ -124,7 +132,93 @@ def run(
             f"(available: {available}); mlops does not download Pythons"
         )
     version, executable = chosen
-    environment = job_environment(executable, job.temp / f"python-{version}", version)
+    probed = _probe(executable)
+    return Interpreter(
+        executable, os.path.realpath(executable), version, probed[1] if probed else [], True
+    )
+
+
+_MARK = "mlops-python "
+# Each candidate once (by its real path); -config scripts and Python 2 print nothing usable.
+_FIND_SCRIPT = """
+seen=' '
+for p in $(for n in python3 python python3.16 python3.15 python3.14 python3.13 python3.12 \
+    python3.11 python3.10 python3.9 python3.8; do command -v "$n"; done) \
+    /usr/local/bin/python3* /opt/hostedtoolcache/Python/*/x64/bin/python3; do
+  case "$p" in *-config) continue ;; esac
+  [ -x "$p" ] || continue
+  real=$(readlink -f "$p" 2>/dev/null || echo "$p")
+  case "$seen" in *" $real "*) continue ;; esac
+  seen="$seen$real "
+  "$p" -c "$1" "$p" 2>/dev/null
+done
+exit 0
+"""
+_REPORT = (
+    "import json, os, sys, importlib.util as u; print(" + repr(_MARK) + " + json.dumps(["
+    "sys.argv[1], os.path.realpath(sys.executable), '%d.%d.%d' % sys.version_info[:3], "
+    "[p for p in sys.path if p.endswith(('site-packages', 'dist-packages'))], "
+    "u.find_spec('pip') is not None, u.find_spec('ensurepip') is not None]))"
+)
+
+
+def interpreters_in(job: JobRun, path: str) -> list[Interpreter]:
+    """Every Python in the job's environment (a container), in one probe."""
+    probed = job.backend.probe(["sh", "-c", _FIND_SCRIPT, "sh", _REPORT], {"PATH": path})
+    found = []
+    for line in probed.stdout.splitlines():
+        if not line.startswith(_MARK):
+            continue
+        try:
+            executable, real, version, site, pip, ensurepip = json.loads(line[len(_MARK) :])
+        except ValueError:
+            continue
+        found.append(Interpreter(executable, real, version, list(site), pip, ensurepip))
+    if probed.exit_code != 0 and not found:
+        detail = (probed.stderr or probed.stdout).strip().splitlines()
+        raise StepFailure(
+            f"cannot look for Python in {job.backend.where}: "
+            f"{detail[-1] if detail else f'exit code {probed.exit_code}'}"
+        )
+    return found
+
+
+def _version_key(version: str) -> tuple[int, ...]:
+    return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
+
+
+def _in_job_environment(job: JobRun, path: str, requested: str) -> Interpreter:
+    found = interpreters_in(job, path)
+    matching = [i for i in found if matches(requested, i.version)]
+    if not matching:
+        available = ", ".join(sorted({i.version for i in found}, key=_version_key)) or "none"
+        raise StepFailure(
+            f"Python {requested or '3'} is not in {job.backend.where} (it has: {available}); "
+            "use an image that has it (-P LABEL=IMAGE, or container:)"
+        )
+    # The newest match, as setup-python's; of equals, the first found (python3 on PATH).
+    return max(matching, key=lambda i: _version_key(i.version))
+
+
+def run(
+    job: JobRun, step: Step, inputs: dict[str, str], env: dict[str, str], timeout: float
+) -> tuple[dict[str, str], bool, str]:
+    requested = inputs.get("python-version", "")
+    version_file = inputs.get("python-version-file", "")
+    if not requested and version_file:
+        file = job.workspace / version_file
+        if not file.is_file():
+            raise StepFailure(f"python-version-file {version_file} does not exist")
+        requested = file.read_text().split()[0] if file.read_text().split() else ""
+    path = job.process_env({}, {}).get("PATH", "")
+    if job.backend.local:
+        chosen = _on_this_machine(path, requested)
+    else:
+        chosen = _in_job_environment(job, path, requested)
+    version, executable = chosen.version, chosen.executable
+    environment = job_environment(chosen, job.temp / f"python-{version}")
+    if not chosen.has_pip:
+        _bootstrap_pip(job, chosen, environment)
     job.path_prepends.append(str(environment / "bin"))
     if inputs.get("cache"):
         job.state.reporter.line(
@@ -132,8 +226,10 @@ def run(
             f"setup-python: cache '{inputs['cache']}' is not used "
             "locally (packages are already on this machine)",
         )
+    where = "" if job.backend.local else f", in {job.backend.where}"
     job.state.reporter.line(
-        job.key, f"setup-python: Python {version} ({executable}) in the job's own environment"
+        job.key,
+        f"setup-python: Python {version} ({executable}{where}) in the job's own environment",
     )
     python = str(environment / "bin" / "python")
     return {"python-version": version, "python-path": python, "cache-hit": "false"}, False, ""
@@ -146,8 +242,29 @@ sys.exit(main())
 """
 
 
-def job_environment(executable: str, target: Path, version: str) -> Path:
-    """A virtual environment for one job that also sees ``executable``'s packages.
+def _bootstrap_pip(job: JobRun, chosen: Interpreter, environment: Path) -> None:
+    """Give the job's environment pip with ``ensurepip``, as setup-python always provides
+    pip; where even that is missing, say so in one line (jobs that need no pip still run)."""
+    python = str(environment / "bin" / "python")
+    why = "the interpreter has neither pip nor ensurepip"
+    if chosen.has_ensurepip:
+        probed = job.backend.probe(
+            [python, "-m", "ensurepip", "--default-pip"], {"PATH": "/usr/bin:/bin"}
+        )
+        if probed.exit_code == 0:
+            job.state.reporter.line(job.key, "setup-python: pip installed with ensurepip")
+            return
+        lines = (probed.stderr or probed.stdout).strip().splitlines()
+        why = f"ensurepip failed: {lines[-1] if lines else probed.exit_code}"
+    job.state.reporter.line(
+        job.key,
+        f"warning: setup-python: no pip for Python {chosen.version} in {job.backend.where} "
+        f"({why}); install pip in the image (Debian/Ubuntu: python3-pip)",
+    )
+
+
+def job_environment(interpreter: Interpreter, target: Path) -> Path:
+    """A virtual environment for one job that also sees ``interpreter``'s packages.
 
     Laid out by hand as ``python -m venv --without-pip`` would (pyvenv.cfg, bin/python
     links, an empty site-packages): it needs neither ensurepip nor a process, so it costs
@@ -156,7 +273,8 @@ def job_environment(executable: str, target: Path, version: str) -> Path:
     installs in another version shadows the shared one without touching it. ``pip`` comes
     from the shared packages and installs into the job's environment.
     """
-    base = Path(os.path.realpath(executable))
+    base = Path(interpreter.real)
+    version = interpreter.version
     major_minor = ".".join(version.split(".")[:2])
     bin_dir = target / "bin"
     own_site = target / "lib" / f"python{major_minor}" / "site-packages"
@@ -173,13 +291,12 @@ def job_environment(executable: str, target: Path, version: str) -> Path:
             (bin_dir / name).symlink_to(base)
     except OSError as error:
         raise StepFailure(f"cannot create a virtual environment at {target}: {error}") from None
-    probed = _probe(executable)
-    paths = probed[1] if probed else []
+    paths = interpreter.site_packages
     (own_site / "_mlops_shared_packages.pth").write_text(
         "".join(f"{p}\n" for p in paths if not p.startswith(str(target)))
     )
     python = bin_dir / "python"
-    for name in ("pip", "pip3"):
+    for name in ("pip", "pip3") if interpreter.has_pip else ():
         shim = bin_dir / name
         shim.write_text(_PIP_SHIM.format(python=python))
         shim.chmod(0o755)

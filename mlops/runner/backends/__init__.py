@@ -19,6 +19,14 @@ processes touch. The contract a backend implements (see :class:`host.HostBackend
 - ``cancel()`` and ``cancelled`` (a ``threading.Event``): end the job's processes now and
   refuse new ones (Ctrl-C, fail-fast).
 - ``which(program, path)``: where ``program`` is on ``path`` inside the job's environment.
+- ``probe(argv, env)``: run a short command of the runner's own in the job's environment
+  (no log lines, no process group) and return a :class:`host.ProbeResult` (exit code, stdout,
+  stderr). The built-in setup actions use it to learn what the job's environment has.
+- ``local``: whether the job's processes run on this machine (the host; a docker job's
+  ``-self-hosted`` label); ``where``: that place in words for messages ("this machine",
+  "the container (IMAGE)"). Built-in setup actions take this machine's fast path when local.
+- ``at_close(callback)``: call ``callback`` when the job ends, before its directories go
+  (a helper thread the job needs, such as the relay of the ``cml`` shim in a container).
 - ``copy_in(source, target)`` / ``copy_out(source, target)``: files between this machine and
   the job's environment (the host: a copy between directories). The built-in actions
   (checkout, cache, artifacts) work on ``paths`` on this machine and use these when the

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlops.errors import UsageError
-from mlops.runner.backends.host import HostBackend, ProcessGroups, ProcessResult
+from mlops.runner.backends.host import HostBackend, ProbeResult, ProcessGroups, ProcessResult
 
 if TYPE_CHECKING:
     from mlops.runner.job import JobRun
@@ -307,7 +307,20 @@ class DockerBackend:
         self.services: list[Any] = []
         self.image_env: dict[str, str] = {}
         self.job: Any = None
+        self.image = ""
         self._suffix = f"{session.run_id}-{os.urandom(3).hex()}"
+
+    @property
+    def local(self) -> bool:
+        """Whether the job's processes run on this machine (a self-hosted job's do)."""
+        return self.container is None
+
+    @property
+    def where(self) -> str:
+        return "this machine" if self.container is None else f"the container {self.image}"
+
+    def at_close(self, callback: Callable[[], object]) -> None:
+        self.host.at_close(callback)
 
     @property
     def cancelled(self) -> threading.Event:
@@ -337,6 +350,17 @@ class DockerBackend:
         )
         text = found.output.decode("utf-8", "replace").strip()
         return text if found.exit_code == 0 and text else None
+
+    def probe(self, argv: list[str], env: dict[str, str], timeout: float = 60) -> ProbeResult:
+        if self.container is None:
+            return self.host.probe(argv, env, timeout)
+        found = self.container.exec_run(argv, environment=env, demux=True)
+        out, err = found.output
+        return ProbeResult(
+            found.exit_code if found.exit_code is not None else -1,
+            (out or b"").decode("utf-8", "replace"),
+            (err or b"").decode("utf-8", "replace"),
+        )
 
     def run(
         self,
@@ -469,6 +493,7 @@ class DockerBackend:
             working_dir=str(self.job.workspace),
             **options,
         )
+        self.image = spec.image
         self.image_env = {"PATH": "/usr/local/bin:/usr/bin:/bin", **image_env, **environment}
         self.image_env.setdefault("HOME", "/tmp" if options.get("user") else "/root")
         self.job.contexts["job"]["container"] = {

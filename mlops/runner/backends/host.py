@@ -42,6 +42,15 @@ class ProcessResult:
     cancelled: bool = False
 
 
+@dataclass
+class ProbeResult:
+    """What a short command the runner itself runs (``probe``) printed, and its exit code."""
+
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
 TRACKING_VARIABLE = "RUNNER_TRACKING_ID"
 _PR_SET_CHILD_SUBREAPER = 36
 _popen_pids: set[int] = set()  # step processes a thread is waiting for: never reaped here
@@ -257,12 +266,15 @@ class HostBackend:
     """A job's processes on this machine, each step in its own process group."""
 
     name = "host"
+    local = True  # the job's processes run on this machine
+    where = "this machine"
 
     def __init__(self, root: Path, tool_cache: Path) -> None:
         self.root = root
         self.paths = JobPaths(root / "workspace", root / "temp", tool_cache)
         self.step_paths = self.paths
         self.groups = ProcessGroups()
+        self._at_close: list[Callable[[], object]] = []
 
     @property
     def cancelled(self) -> threading.Event:
@@ -272,7 +284,15 @@ class HostBackend:
         self.paths.workspace.mkdir(parents=True)
         self.paths.temp.mkdir()
 
+    def at_close(self, callback: Callable[[], object]) -> None:
+        """Call ``callback`` when the job ends, before its directories are removed."""
+        self._at_close.append(callback)
+
     def close(self) -> None:
+        for callback in reversed(self._at_close):
+            with contextlib.suppress(Exception):
+                callback()
+        self._at_close.clear()
         self.groups.kill_all()
         shutil.rmtree(self.root, ignore_errors=True)
 
@@ -294,6 +314,16 @@ class HostBackend:
 
     def which(self, program: str, path: str) -> str | None:
         return shutil.which(program, path=path)
+
+    def probe(self, argv: list[str], env: dict[str, str], timeout: float = 60) -> ProbeResult:
+        """Run a short command of the runner's own (no log lines) and capture its output."""
+        try:
+            done = subprocess.run(
+                argv, env=env, capture_output=True, text=True, timeout=timeout, check=False
+            )
+        except (OSError, subprocess.TimeoutExpired) as error:
+            return ProbeResult(127, "", str(error))
+        return ProbeResult(done.returncode, done.stdout, done.stderr)
 
     def base_env(self, host_env: dict[str, str]) -> dict[str, str]:
         """What a step's environment starts from: the allow-listed host variables."""

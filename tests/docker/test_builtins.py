@@ -1,0 +1,84 @@
+"""The built-in setup actions inside container jobs (``mlops run --backend docker``).
+
+setup-python finds the container's interpreters, setup-dvc the container's dvc (or installs it
+in the job), setup-cml puts a ``cml`` shim in the container that the runner answers on the
+host. The images are the local stand-ins of tests/dockerimages.py.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.runner.conftest import Repo
+
+pytestmark = pytest.mark.docker
+
+
+@pytest.fixture
+def repo(tmp_path: Path, runner_image: str) -> Repo:
+    root = tmp_path / "repo"
+    root.mkdir()
+    project = Repo(root, tmp_path / "cache")
+    project.git("init", "-q", "-b", "main")
+    project.git("remote", "add", "origin", "https://github.com/acme/widgets.git")
+    project.write("README.md", "hello\n")
+    project.commit("init")
+    return project
+
+
+def _results(log: str) -> dict[str, str]:
+    """The run's table of jobs: name -> result."""
+    table = log.split("\nJob ")[-1].split("\n\n")[0].splitlines()[1:]
+    return {line.split()[0]: line.split()[2] for line in table}
+
+
+def test_setup_python_in_a_container_makes_a_job_environment_pip_installs_into(
+    repo: Repo,
+) -> None:
+    repo.workflow(
+        """
+        on: push
+        jobs:
+          python:
+            runs-on: ubuntu-latest
+            steps:
+              - id: py
+                uses: actions/setup-python@v5
+                with:
+                  python-version: "3.11"
+              - env:
+                  PY: ${{ steps.py.outputs.python-path }}
+                  VERSION: ${{ steps.py.outputs.python-version }}
+                run: |
+                  echo "version $VERSION"
+                  test "$(command -v python)" = "$PY"
+                  "$PY" -c 'import sys; assert sys.prefix != sys.base_prefix, sys.prefix'
+                  pip install --quiet --disable-pip-version-check iniconfig==2.0.0
+                  python -c 'import iniconfig; print("installed in", iniconfig.__file__)'
+                  echo "prefix $(python -c 'import sys; print(sys.prefix)')"
+          missing:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/setup-python@v5
+                with:
+                  python-version: "3.9"
+        """
+    )
+    repo.commit()
+    run = repo.run("push", "--backend", "docker", timeout=300)
+    assert run.returncode == 1, run.stderr  # the missing version's job
+    log = run.stderr
+    assert "[python]   version 3.11.2" in log  # Debian bookworm's Python, in the stand-in
+    prefix = log.split("[python]   prefix ")[1].splitlines()[0]
+    installed = log.split("installed in ")[1].splitlines()[0]
+    assert installed.startswith(prefix + "/lib/python3.11/site-packages/"), log
+    assert _results(log) == {"python": "success", "missing": "failure"}
+    errors = [
+        line for line in log.splitlines() if line.startswith("[missing]") and "error:" in line
+    ]
+    assert errors == [
+        "[missing]   error: Python 3.9 is not in the container catthehacker/ubuntu:act-latest "
+        "(it has: 3.11.2); use an image that has it (-P LABEL=IMAGE, or container:)"
+    ], log
