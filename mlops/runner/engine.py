@@ -16,7 +16,6 @@ from mlops.runner import failures
 from mlops.runner.job import JobRun, unservable_label
 from mlops.runner.state import JobRecord, RunState
 from mlops.runner.status import JobResult, Status
-from mlops.runner.steps.call import call_result
 from mlops.workflow.expressions.errors import ExpressionError
 from mlops.workflow.inputs import InputError, call_inputs
 from mlops.workflow.matrix import leg_display_name
@@ -199,6 +198,8 @@ class Engine:
 
     def _run_call(self, planned: PlannedJob, needs: dict[str, Any]) -> JobResult:
         """A reusable-workflow call: its result and outputs come from the called jobs."""
+        from mlops.runner.steps.call import call_result
+
         run = self.state.contexts_for(planned, inputs=self.state.call_inputs.get(planned.key, {}))
         outcome = call_result(planned, self.plan, self.results, run)
         return self._record(planned.key, planned.name, outcome)

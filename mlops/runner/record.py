@@ -24,6 +24,7 @@ from typing import Any
 from mlops.cachedir import cache_root
 
 KEEP_RUNS = 50  # older run records are removed when a new run starts ($MLOPS_KEEP_RUNS)
+CML_INDEX = "cml.jsonl"  # mlops.runner.cml.store.INDEX
 
 
 def prune_runs(runs: Path, keep: int) -> None:
@@ -73,11 +74,13 @@ class RunRecord:
         """Everything the local `cml` saved that a secret could be in (masked at the end)."""
         kinds = ("comments", "checks", "pulls")
         files = [p for kind in kinds for p in (self.path / kind).glob("*.*") if p.is_file()]
-        index = self.path / "cml.jsonl"
+        index = self.path / CML_INDEX
         return [*files, index] if index.is_file() else files
 
     def cml_entries(self) -> list[dict[str, Any]]:
         """What each `cml` command in the run did, in order."""
+        if not (self.path / CML_INDEX).is_file():
+            return []  # no cml command ran: the local cml is not even imported
         from mlops.runner.cml.store import read_index
 
         return read_index(self.path)

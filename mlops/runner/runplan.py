@@ -11,7 +11,6 @@ import json
 from pathlib import Path
 
 from mlops.errors import UsageError
-from mlops.runner import describe
 from mlops.workflow.events import load_event_file, make_event
 from mlops.workflow.inputs import dispatch_payload_inputs, missing_required
 from mlops.workflow.model import Workflow
@@ -95,6 +94,8 @@ def make_plan(
 
 def plan_run(*, mode: str, as_json: bool, **options: object) -> str:
     """The text ``mlops run`` prints for ``mode`` (list, graph, dry-run)."""
+    from mlops.runner import describe
+
     listing = mode in ("list", "graph") and options.get("event_name") is None
     plan = make_plan(
         check_triggers=not listing,

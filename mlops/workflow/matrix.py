@@ -24,7 +24,6 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from decimal import Decimal
 from typing import Any
 
 from mlops.workflow.expressions.values import equals, fold, format_number
@@ -300,6 +299,8 @@ def _go_float(number: float) -> str:
         return "+Inf" if number > 0 else "-Inf"
     if number == 0:
         return "-0" if math.copysign(1.0, number) < 0 else "0"
+    from decimal import Decimal  # only a --matrix filter on a float gets here
+
     sign, digit_tuple, exponent = Decimal(repr(number)).as_tuple()
     digits = "".join(map(str, digit_tuple)).rstrip("0")
     assert isinstance(exponent, int)
