@@ -82,3 +82,41 @@ def test_setup_python_in_a_container_makes_a_job_environment_pip_installs_into(
         "[missing]   error: Python 3.9 is not in the container catthehacker/ubuntu:act-latest "
         "(it has: 3.11.2); use an image that has it (-P LABEL=IMAGE, or container:)"
     ], log
+
+
+def test_setup_cml_in_a_container_saves_the_comment_in_the_run_record(repo: Repo) -> None:
+    repo.workflow(
+        """
+        on: push
+        jobs:
+          report:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: iterative/setup-cml@v2
+              - env:
+                  TOKEN: ${{ secrets.TOKEN }}
+                run: |
+                  printf '## Metrics\\n\\nacc 0.9 %s\\n\\n![plot](plot.png)\\n' "$TOKEN" > report.md
+                  printf 'PNG' > plot.png
+                  cml comment create --watermark-title="nightly report" report.md
+                  cml comment create /etc/hostname || echo "outside: exit $?"
+                  cml pr create . || echo "pr: exit $?"
+        """
+    )
+    repo.commit()
+    run = repo.run("push", "--backend", "docker", "-s", "TOKEN=hunter2", timeout=300)
+    assert run.returncode == 0, run.stderr
+    assert run.record is not None
+    comments = sorted((run.record / "comments").glob("*.md"))
+    assert [p.name for p in comments] == ["1.md"], run.stderr
+    body = comments[0].read_text()
+    assert "acc 0.9 ***" in body and "hunter2" not in body  # masked like the host's
+    assert "![plot](1-assets/plot.png)" in body  # the image copied from the container's job
+    assert (run.record / "comments/1-assets/plot.png").read_bytes() == b"PNG"
+    assert 'CML watermark nightly report")' in body
+    assert "── CML comment" in run.stderr and "hunter2" not in run.stderr
+    # A file outside the job's directories is this machine's: the container may not read it.
+    assert "/etc/hostname is outside the job's directories" in run.stderr
+    assert "outside: exit 1" in run.stderr
+    assert "cml pr create: not available in a container job" in run.stderr
+    assert "pr: exit 2" in run.stderr

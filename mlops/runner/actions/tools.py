@@ -35,6 +35,19 @@ def setup_cml(
 ) -> tuple[dict[str, str], bool, str]:
     bin_dir = job.temp / "cml-bin"
     bin_dir.mkdir(exist_ok=True)
+    # `cml-send-comment ...` and the other legacy names run `cml send-comment ...` (CML 0.x).
+    legacy = {f"cml-{c}": f"{c} " for c in LEGACY_COMMANDS}
+    if not job.backend.local:
+        from mlops.runner.cml import relay
+
+        relay.install(job, bin_dir, legacy)
+        job.path_prepends.append(str(bin_dir))
+        job.state.reporter.line(
+            job.key,
+            f"cml: local stand-in on PATH in {job.backend.where}, answered by mlops outside "
+            "it (comments and checks are saved in the run record, not sent)",
+        )
+        return {}, False, ""
     variables = {
         "MLOPS_RUN_RECORD": str(job.state.record.path),
         "MLOPS_JOB": job.key,
@@ -42,8 +55,7 @@ def setup_cml(
     }
     assignments = " ".join(f"{name}={shlex.quote(value)}" for name, value in variables.items())
     program = f"{assignments} exec {shlex.quote(sys.executable)} -m mlops.runner.cml"
-    # `cml-send-comment ...` and the other legacy names run `cml send-comment ...` (CML 0.x).
-    for name, prefix in {"cml": "", **{f"cml-{c}": f"{c} " for c in LEGACY_COMMANDS}}.items():
+    for name, prefix in {"cml": "", **legacy}.items():
         shim = bin_dir / name
         shim.write_text(f'#!/bin/sh\n{program} {prefix}"$@"\n')
         shim.chmod(shim.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)

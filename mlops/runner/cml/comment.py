@@ -32,6 +32,23 @@ class CommandFailed(Exception):
     """What CML itself fails with (exit 1)."""
 
 
+def outside(path: Path) -> bool:
+    """Whether a container job's cml (``MLOPS_CML_CONTAIN``, see relay.py) may not read
+    ``path``: it resolves outside the job's directories, on this machine."""
+    root = os.environ.get("MLOPS_CML_CONTAIN")
+    return bool(root) and not path.resolve().is_relative_to(root)
+
+
+def _readable(source: Path) -> Path:
+    if outside(source):
+        raise CommandFailed(
+            f"{source} is outside the job's directories (a container job's cml reads only those)"
+        )
+    if not source.is_file():
+        raise CommandFailed(f"ENOENT: no such file or directory, open '{source}'")
+    return source
+
+
 def _is_url(target: str) -> bool:
     return bool(re.match(r"^[a-z][a-z0-9+.-]*:", target, re.IGNORECASE)) or target.startswith("#")
 
@@ -50,7 +67,7 @@ def publish_locally(body: str, source_dir: Path, assets: Path) -> str:
         if _is_url(target):
             return None  # a URL (http:, data:, ...) or an anchor: as CML leaves it
         file = (source_dir / target).resolve()
-        if not file.is_file():
+        if outside(file) or not file.is_file():
             return None  # CML leaves a missing file's link alone too
         assets.mkdir(parents=True, exist_ok=True)
         name = re.sub(r"[^A-Za-z0-9._-]+", "-", target.lstrip("./"))
@@ -124,9 +141,7 @@ def comment_create(store: Store, parsed: Parsed, *, update: bool) -> str:
     notes: list[str] = []
     if values.get("rm-watermark") and update:
         raise CommandFailed("watermarks are mandatory for updatable comments")
-    source = Path(positionals[0])
-    if not source.is_file():
-        raise CommandFailed(f"ENOENT: no such file or directory, open '{source}'")
+    source = _readable(Path(positionals[0]))
     body = source.read_text(encoding="utf-8", errors="replace").rstrip("\n")
     target = comment_target(values, warn)
     label = (
@@ -182,10 +197,7 @@ def _one_file(positionals: list[str], what: str) -> Path:
     """The single file argument a command takes, as CML reports a missing one."""
     if len(positionals) != 1:
         raise UsageError(f"expects one {what}")
-    source = Path(positionals[0])
-    if not source.is_file():
-        raise CommandFailed(f"ENOENT: no such file or directory, open '{source}'")
-    return source
+    return _readable(Path(positionals[0]))
 
 
 def check_create(store: Store, parsed: Parsed) -> str:

@@ -1,0 +1,203 @@
+"""The ``cml`` of a container job: a POSIX sh shim inside, answered by the runner outside.
+
+The local cml (:mod:`mlops.runner.cml`) is Python and writes to the run record, which only
+this machine has. So setup-cml in a container job puts a shim named ``cml`` on the job's PATH
+that assumes nothing but a POSIX shell and coreutils: each call becomes a request directory
+in the relay directory under the job's temp (mounted at the same path in the container) —
+its argv (NUL-separated), working directory, the ``CML_*``/``GITHUB_*`` environment, stdin —
+renamed into place when complete. A watcher thread here answers each with the local cml
+(the same program the host's shim runs, with the job's run record) and writes a response
+directory (stdout, stderr, exit code) the shim relays, then removes both.
+
+What the container may ask is bounded like the rest of the job: its working directory and
+every file the cml reads must be inside the job's own directories (``MLOPS_CML_CONTAIN``), the
+run record and the event file are the runner's own, not the container's word, and the
+commands that run git (``ci``, ``repo prepare``, ``pr``) are refused, since git on this
+machine would obey the repository configuration the container wrote. Output is masked as
+any step output is; the record's cml files are masked at the end of the run. The watcher
+ends with the job (the backend's ``at_close``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shlex
+import subprocess
+import sys
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from mlops.runner.job import JobRun
+
+POLL_SECONDS = 0.05
+COMMAND_TIMEOUT = 600.0
+FORWARDED = re.compile(r"(CML|GITHUB)_[A-Za-z0-9_]+")
+GIT_COMMANDS = {("ci",), ("repo", "prepare"), ("pr",), ("pr", "create")}
+
+SHIM = r"""#!/bin/sh
+# mlops: this job's local cml, answered by `mlops run` outside the container
+# (see mlops/runner/cml/relay.py).
+relay=@RELAY@
+ended() {
+  echo "cml: the job's cml relay has ended" >&2
+  exit 1
+}
+[ -e "$relay/closed" ] && ended
+id=
+for suffix in '' .1 .2 .3 .4 .5 .6 .7 .8 .9; do
+  if mkdir "$relay/new.$$$suffix" 2> /dev/null; then
+    id="$$$suffix"
+    break
+  fi
+done
+if [ -z "$id" ]; then
+  echo "cml: cannot write a request in $relay" >&2
+  exit 1
+fi
+new="$relay/new.$id"
+printf '%s\0' "$@" > "$new/argv"
+pwd > "$new/cwd"
+mkdir "$new/env"
+for name in $(env | sed -n -e 's/^\(CML_[A-Za-z0-9_]*\)=.*/\1/p' \
+    -e 's/^\(GITHUB_[A-Za-z0-9_]*\)=.*/\1/p'); do
+  eval "printf '%s' \"\${$name-}\"" > "$new/env/$name"
+done
+if [ -t 0 ]; then : > "$new/stdin"; else cat > "$new/stdin"; fi
+mv "$new" "$relay/req.$id"
+response="$relay/res.$id"
+while [ ! -d "$response" ]; do
+  if [ -e "$relay/closed" ]; then
+    rm -rf "$relay/req.$id"
+    ended
+  fi
+  sleep 0.05 2> /dev/null || sleep 1
+done
+cat "$response/stdout"
+cat "$response/stderr" >&2
+code=$(cat "$response/exit")
+rm -rf "$response" "$relay/req.$id"
+exit "${code:-1}"
+"""
+
+
+def install(job: JobRun, bin_dir: Path, legacy: dict[str, str]) -> None:
+    """Write the shims into ``bin_dir`` and start the job's watcher (once per job)."""
+    directory = job.temp / "cml-relay"
+    if directory.is_dir():
+        return  # a second setup-cml in the job: the first one's relay serves
+    directory.mkdir()
+    directory.chmod(0o777)  # the container's user may be any user
+    shim = SHIM.replace("@RELAY@", shlex.quote(str(directory)))
+    names = {"cml": shim}
+    cml = shlex.quote(str(bin_dir / "cml"))
+    for name, prefix in legacy.items():
+        names[name] = f'#!/bin/sh\nexec {cml} {prefix}"$@"\n'
+    for name, text in names.items():
+        path = bin_dir / name
+        path.write_text(text)
+        path.chmod(0o755)
+    relay = Relay(job, directory)
+    job.backend.at_close(relay.stop)
+    relay.start()
+
+
+class Relay:
+    """The watcher answering one job's requests."""
+
+    def __init__(self, job: JobRun, directory: Path) -> None:
+        self.job = job
+        self.directory = directory
+        self.root = job.root.resolve()
+        self._stop = threading.Event()
+        self._answered: set[str] = set()
+        self._thread = threading.Thread(target=self._watch, name="cml-relay", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        with contextlib.suppress(OSError):
+            (self.directory / "closed").touch()
+
+    def _watch(self) -> None:
+        while not self._stop.wait(POLL_SECONDS):
+            try:
+                names = sorted(e.name for e in os.scandir(self.directory))
+            except OSError:
+                return
+            for name in names:
+                if name.startswith("req.") and name not in self._answered:
+                    self._answered.add(name)
+                    self._answer(name[len("req.") :])
+
+    def _answer(self, request_id: str) -> None:
+        try:
+            code, out, err = self._run(self.directory / f"req.{request_id}")
+        except (OSError, ValueError, subprocess.SubprocessError) as error:
+            code, out, err = 2, b"", f"cml: the request could not be answered: {error}\n".encode()
+        temporary = self.directory / f"tmp.{request_id}"
+        temporary.mkdir()
+        (temporary / "stdout").write_bytes(out)
+        (temporary / "stderr").write_bytes(err)
+        (temporary / "exit").write_text(f"{code}\n")
+        for path in (temporary, *temporary.iterdir()):
+            path.chmod(0o777 if path.is_dir() else 0o666)  # the shim removes it
+        temporary.rename(self.directory / f"res.{request_id}")
+
+    def _run(self, request: Path) -> tuple[int, bytes, bytes]:
+        argv = [
+            a.decode("utf-8", "surrogateescape")
+            for a in (request / "argv").read_bytes().split(b"\0")[:-1]
+        ]
+        words = tuple(a for a in argv[:2] if not a.startswith("-"))
+        if words in GIT_COMMANDS or words[:1] in GIT_COMMANDS:
+            name = " ".join(words)
+            return (
+                2,
+                b"",
+                (
+                    f"cml {name}: not available in a container job (it would run git on the "
+                    "host in files the container wrote); run this job on the host backend\n"
+                ).encode(),
+            )
+        cwd = Path((request / "cwd").read_text(encoding="utf-8").rstrip("\n")).resolve()
+        if not cwd.is_relative_to(self.root):
+            return (
+                2,
+                b"",
+                (
+                    f"cml: the working directory {cwd} is outside the job's directories; "
+                    "in a container job cml reads only those\n"
+                ).encode(),
+            )
+        forwarded = {
+            entry.name: entry.read_text(encoding="utf-8", errors="surrogateescape")
+            for entry in (request / "env").iterdir()
+            if FORWARDED.fullmatch(entry.name)
+        }
+        env = {
+            **self.job.state.host_env,
+            **forwarded,
+            "GITHUB_EVENT_PATH": str(self.job.contexts["github"].get("event_path") or ""),
+            "MLOPS_RUN_RECORD": str(self.job.state.record.path),
+            "MLOPS_JOB": self.job.key,
+            "MLOPS_JOB_ROOT": str(self.job.root),
+            "MLOPS_CML_CONTAIN": str(self.root),
+        }
+        with (request / "stdin").open("rb") as stdin:
+            done = subprocess.run(
+                [sys.executable, "-m", "mlops.runner.cml", *argv],
+                cwd=cwd,
+                env=env,
+                stdin=stdin,
+                capture_output=True,
+                timeout=COMMAND_TIMEOUT,
+                check=False,
+            )
+        return done.returncode, done.stdout, done.stderr
