@@ -625,80 +625,24 @@ def lint_workflow(path: Path, shown: str, data: bytes, fallback_root: Path) -> l
     return findings + checks.findings
 
 
-_ACTION_KEYS = {"name", "author", "description", "inputs", "outputs", "runs", "branding"}
-_RUNS_USING = {"composite", "docker", "node12", "node16", "node20", "node24"}
-
-
 def lint_action(path: Path, shown: str, data: bytes, fallback_root: Path) -> list[Finding]:
-    """An action.yml: its metadata, and a composite action's steps as workflow steps."""
-    source = _decode(shown, data)
-    try:
-        root = parse_yaml(data)
-    except YamlError as error:
-        return [Finding(shown, error.line, error.column, "error", "yaml", error.message)]
-    checks = _Checks(source, repository_root(path, fallback_root))
-    if not isinstance(root, Mapping):
-        checks.add((1, 1), "action-metadata", "an action.yml must be a mapping of keys")
-        return checks.findings
-    for key, _ in root:
-        if key.value not in _ACTION_KEYS:
-            known = ", ".join(sorted(_ACTION_KEYS))
-            checks.add(
-                key, "action-metadata", f"unknown key {key.value!r}; expected one of: {known}"
-            )
-    for required in ("name", "description", "runs"):
-        if root.key_node(required) is None:
-            checks.add((1, 1), "action-metadata", f"an action needs {required!r}")
-    runs = mapping(root.get("runs"))
-    if runs is None:
-        if root.get("runs") is not None:
-            checks.add(root.get("runs"), "action-metadata", "runs must be a mapping")  # type: ignore[arg-type]
-        return checks.findings
-    using = text(runs.get("using"))
-    if using is None:
-        checks.add(runs, "action-metadata", "runs needs 'using' (composite, docker or node20/24)")
-    elif using not in _RUNS_USING:
-        checks.add(
-            runs.get("using"),  # type: ignore[arg-type]
-            "action-metadata",
-            f"runs.using {using!r} is not one of: {', '.join(sorted(_RUNS_USING))}",
-        )
-    if using == "composite":
-        steps = runs.get("steps")
-        if not isinstance(steps, Sequence) or not steps.items:
-            checks.add(runs, "action-metadata", "a composite action needs a list of steps")
-            return checks.findings
-        step_maps = [s for s in steps if isinstance(s, Mapping)]
-        for step in step_maps:
-            if step.get("run") is not None and step.get("shell") is None:
-                checks.add(
-                    step,
-                    "action-metadata",
-                    "a run step of a composite action needs 'shell' (e.g. shell: bash)",
-                )
-            for _, scalar in scalars(step):
-                _expression_errors(checks, scalar)
-            checks.step(step)
-        checks.shallow_checkout(step_maps)
-    return checks.findings
+    """An action.yml: what the shared reader finds (the runner refuses its errors), then our
+    checks of a composite action's steps as workflow steps."""
+    from mlops.workflow.schema.actionfile import read_action
 
-
-def _expression_errors(checks: _Checks, scalar: Scalar) -> None:
-    from mlops.workflow import expressions
-
-    value = scalar.value
-    if not isinstance(value, str) or "${{" not in value:
-        return
-    try:
-        found = expressions.find_expressions(value)
-    except expressions.ExpressionError as error:
-        checks.add(scalar, "expression", error.reason)
-        return
-    for item in found:
-        try:
-            expressions.parse(item.text)
-        except expressions.ExpressionError as error:
-            checks.add(scalar, "expression", error.reason)
+    read = read_action(path, shown, data)
+    findings = [
+        Finding(shown, d.line, d.column, d.severity, d.rule, d.message) for d in read.diagnostics
+    ]
+    runs = mapping(read.root.get("runs")) if read.root is not None else None
+    if runs is None or (text(runs.get("using")) or "").lower() != "composite":
+        return findings
+    checks = _Checks(_decode(shown, data), repository_root(path, fallback_root))
+    steps = [s for s in items(runs.get("steps")) if isinstance(s, Mapping)]
+    for step in steps:
+        checks.step(step)
+    checks.shallow_checkout(steps)
+    return findings + checks.findings
 
 
 __all__ = ["lint_action", "lint_workflow", "repository_root", "untrusted"]

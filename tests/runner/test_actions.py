@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -303,3 +304,81 @@ def test_local_node_action_with_pre_and_post(repo: Repo) -> None:
         for text in ("pre ran", "main says hello state=yes", "answer=42", "post ran state=yes")
     ]
     assert order == sorted(order)
+
+
+def _lint(root: Path, *paths: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "mlops", "lint", "--no-tools", *paths],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("action", "located"),
+    [
+        (
+            "name: b\ndescription: d\nruns:\n  using: node8\n  main: index.js\n",
+            "4:10: runs.using 'node8' is not supported; use one of 'composite', 'docker', "
+            "'node12', 'node16', 'node20', 'node24'",
+        ),
+        (
+            "name: b\ndescription: d\nruns:\n  using: composite\n  steps:\n    - run: echo hi\n",
+            "6:7: a run step of a composite action needs 'shell' (e.g. shell: bash)",
+        ),
+        ("name: b\ndescription: d\n", "1:1: an action needs a 'runs' mapping (how it runs)"),
+    ],
+    ids=["unknown-using", "composite-run-without-shell", "no-runs"],
+)
+def test_a_broken_action_yml_gets_one_located_message_from_run_and_lint(
+    repo: Repo, action: str, located: str
+) -> None:
+    repo.write(".github/actions/b/action.yml", action)
+    repo.workflow(WORKFLOW_USING_B)
+    repo.commit()
+    run = repo.run("push")
+    message = f".github/actions/b/action.yml:{located}"
+    assert run.returncode == 1, run.stderr
+    assert f"error: {message}\n" in run.stderr
+    assert "Traceback" not in run.stderr
+    lint = _lint(repo.root, ".github/actions/b/action.yml")
+    assert lint.returncode == 1, lint.stdout + lint.stderr
+    path, _, rest = message.partition(":")
+    line, column, text = rest.split(":", 2)
+    assert f"{path}:{line}:{column}: error " in lint.stdout
+    assert text.strip() in lint.stdout
+
+
+WORKFLOW_USING_B = """\
+    on: push
+    jobs:
+      b:
+        runs-on: ubuntu-latest
+        steps:
+          - uses: actions/checkout@v4
+          - uses: ./.github/actions/b
+          - run: echo after
+"""
+
+
+def test_an_action_without_description_runs_and_lint_flags_it(repo: Repo) -> None:
+    repo.write(
+        ".github/actions/b/action.yml",
+        "name: b\nruns:\n  using: composite\n  steps:\n"
+        "    - run: echo composite ran\n      shell: bash\n",
+    )
+    repo.workflow(WORKFLOW_USING_B)
+    repo.commit()
+    run = repo.run("push")
+    assert run.returncode == 0, run.stderr
+    assert "composite ran" in run.stderr
+    lint = _lint(repo.root, ".github/actions/b/action.yml")
+    assert lint.returncode == 1, lint.stdout + lint.stderr
+    assert (
+        ".github/actions/b/action.yml:1:1: warning action-metadata: an action should have a "
+        "'description'" in lint.stdout
+    )
+    assert "error" not in lint.stdout.split("[mlops]")[0]

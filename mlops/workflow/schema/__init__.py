@@ -2,5 +2,6 @@
 
 ``loader`` reads and checks a workflow file (used by ``mlops run`` and ``mlops lint``);
 ``base`` holds the shared value and expression checks, ``jobs`` the job and step checks, and
-``actionfile`` reads and checks a local action's ``action.yml``.
+``actionfile`` reads and checks an ``action.yml`` (the one reader of ``mlops run``'s local
+actions and ``mlops lint``).
 """
