@@ -123,6 +123,10 @@ def run_plan(plan: Plan, repo: Repository, options: RunOptions) -> RunResult:
         # Labelled with the record's name, so leftovers can be traced to their run.
         state.docker = DockerSession(record.path.name, options.platforms, options.pull, repo.root)
         state.docker.check_plan(plan)
+    if any(s.kind == "docker-action" for p in plan.jobs.values() for s in p.job.steps):
+        from mlops.runner.backends.actioncontainer import check_step_images
+
+        check_step_images(state, plan)
     engine = Engine(state)
     stopped_by: list[int] = []
 
@@ -149,6 +153,8 @@ def run_plan(plan: Plan, repo: Repository, options: RunOptions) -> RunResult:
         records = engine.run()
     finally:
         host.end_descendants(started_ticks)
+        if state.action_engine is not None:
+            state.action_engine.close()
         if state.docker is not None:
             state.docker.cleanup()
         shutil.rmtree(state.work_root, ignore_errors=True)

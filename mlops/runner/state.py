@@ -77,6 +77,7 @@ class RunState:
         self.call_inputs: dict[str, dict[str, Any]] = {}  # caller key -> its evaluated with:
         self.run_id = record.run_id
         self.docker: Any = None  # a DockerSession with --backend docker
+        self.action_engine: Any = None  # the docker actions' ActionEngine, made on first use
 
     def github_for(self, workflow: Workflow) -> dict[str, Any]:
         key = workflow.display_path

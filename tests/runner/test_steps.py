@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from tests.runner.conftest import Repo
 
 
@@ -273,3 +275,29 @@ def test_invalid_flags_exit_2(repo: Repo) -> None:
     assert bad.returncode == 2 and "--backend docker" in bad.stderr
     unknown = repo.run("push", "-s", "NOT_IN_ENV_ANYWHERE")
     assert unknown.returncode == 2 and "no such variable" in unknown.stderr
+
+
+def test_a_docker_action_without_an_engine_fails_its_step_in_one_line(
+    repo: Repo, tmp_path: Path
+) -> None:
+    repo.workflow("""\
+        on: push
+        jobs:
+          a:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: docker://alpine:3
+              - if: always()
+                run: echo after
+    """)
+    repo.commit()
+    socket = f"unix://{tmp_path}/no-engine.sock"
+    run = repo.run("push", "--json", env={"DOCKER_HOST": socket})
+    assert run.returncode == 1
+    lines = [e["line"] for e in run.events if e.get("event") == "output"]
+    assert lines == [
+        f"error: docker://alpine:3: docker actions need a Docker engine; cannot reach the "
+        f"Docker engine at {socket}: start it (`sudo systemctl start docker`, or "
+        "`sudo dockerd &`) or point DOCKER_HOST at one",
+        "after",
+    ]

@@ -9,7 +9,8 @@ The workflow model gives each step a ``kind`` (:attr:`mlops.workflow.model.Step.
 - ``local-action`` (and an ``action`` mapped with ``--local-repository``): ``action.yml``'s
   ``runs.using`` picks :class:`~mlops.runner.steps.composite.CompositeAction` or
   :class:`~mlops.runner.steps.node.NodeAction`
-- ``docker-action``: needs the docker backend
+- ``docker-action`` (``docker://IMAGE``), and a local action whose ``runs.using`` is
+  ``docker``: :class:`~mlops.runner.steps.container.ContainerAction`, on either backend
 
 A job that calls a reusable workflow is not a step; its result is made in
 :mod:`mlops.runner.steps.call`. The lifecycle every step goes through (``if``, timeouts,
@@ -35,19 +36,21 @@ def handler_for(job: JobRun, step: Step) -> StepHandler:
         return ScriptStep()
     uses = step.uses or ""
     if kind == "docker-action":
-        raise StepFailure(f"{uses}: docker actions need --backend docker")
+        from mlops.runner.steps.container import docker_action
+
+        return docker_action(uses)
     if kind == "local-action":
         from mlops.runner.containment import contained
         from mlops.runner.steps.local import local_action
 
-        return local_action(contained(job, uses, "uses", [job.workspace]), uses)
+        return local_action(contained(job, uses, "uses", [job.workspace]), uses, [job.workspace])
     name = uses.partition("@")[0]
     mapped = job.state.options.local_repositories.get(uses)
     if mapped is not None:
         from mlops.runner.steps.local import local_action
 
         owner_repo = "/".join(name.split("/")[:2])
-        return local_action(mapped / name[len(owner_repo) :].lstrip("/"), uses)
+        return local_action(mapped / name[len(owner_repo) :].lstrip("/"), uses, [mapped])
     from mlops.runner.steps.builtin import BuiltinAction, builtin_actions
 
     implementation = builtin_actions().get(name.lower())

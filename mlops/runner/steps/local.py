@@ -1,6 +1,6 @@
 """Local actions (``uses: ./path``, or a ``--local-repository`` mapping), as GitHub runs them:
-``action.yml`` is read and its ``runs.using`` picks the handler (composite or node; docker
-needs ``--backend docker``), as GitHub's HandlerFactory does.
+``action.yml`` is read and its ``runs.using`` picks the handler (composite, node or docker),
+as GitHub's HandlerFactory does.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from mlops.runner.steps.base import StepFailure, StepHandler
 from mlops.workflow.schema.actionfile import load_action
 
 
-def local_action(directory: Path, uses: str) -> StepHandler:
-    """The handler for the action in ``directory``."""
+def local_action(directory: Path, uses: str, roots: list[Path] | None = None) -> StepHandler:
+    """The handler for the action in ``directory``; ``roots`` hold the repository it came
+    from (where a docker action's Dockerfile may be)."""
     try:
         action = load_action(directory, uses)
     except MlopsError as error:
@@ -27,5 +28,10 @@ def local_action(directory: Path, uses: str) -> StepHandler:
 
         return NodeAction(action, directory, uses)
     if action.using == "docker":
-        raise StepFailure(f"{uses} is a docker action; run with --backend docker")
+        from mlops.runner.steps.container import ContainerAction
+
+        image = action.runs.get("image")
+        if not isinstance(image, str) or not image:
+            raise StepFailure(f"{uses}: a docker action needs runs.image")
+        return ContainerAction(uses, image, action, directory, roots)
     raise StepFailure(f"{uses}: unknown runs.using {action.using!r}")

@@ -4,6 +4,7 @@ the workflow commands, file commands applied to the job when it ends."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,7 @@ from mlops.runner.status import Execution
 from mlops.runner.steps.base import StepFailure
 
 if TYPE_CHECKING:
+    from mlops.runner.backends.host import ProcessResult
     from mlops.runner.job import JobRun
 
 
@@ -46,15 +48,30 @@ def run_in_job(
     timeout: float,
 ) -> Execution:
     """One process with its command files; what it wrote to them is applied to the job."""
+    return run_with_commands(
+        job,
+        process_env,
+        files,
+        timeout,
+        lambda on_line: job.backend.run(
+            argv, cwd=str(cwd), env=process_env, on_line=on_line, timeout=timeout
+        ),
+    )
+
+
+def run_with_commands(
+    job: JobRun,
+    process_env: dict[str, str],
+    files: dict[str, Path],
+    timeout: float,
+    start: Callable[[Callable[[str], None]], ProcessResult],
+) -> Execution:
+    """``start`` a process (on the backend, or a docker action's container), giving it the
+    line handler; its output lines are workflow commands or shown, and what it wrote to its
+    command files is applied to the job."""
     allow = process_env.get("ACTIONS_ALLOW_UNSECURE_COMMANDS", "").strip().lower() == "true"
     state = workflowcommands.CommandState(allow_unsecure=allow)
-    result = job.backend.run(
-        argv,
-        cwd=str(cwd),
-        env=process_env,
-        on_line=lambda line: workflowcommands.handle(job, line, state),
-        timeout=timeout,
-    )
+    result = start(lambda line: workflowcommands.handle(job, line, state))
     if state.saved_state:  # ::save-state:: reaches the post step as GITHUB_STATE does
         with files["GITHUB_STATE"].open("a", encoding="utf-8") as stream:
             for name, value in state.saved_state.items():
