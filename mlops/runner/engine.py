@@ -85,8 +85,17 @@ class Engine:
                 context[job_id] = {"result": result.result, "outputs": dict(result.outputs)}
         return context
 
-    def _record(self, key: str, name: str, outcome: JobResult) -> JobResult:
-        self.records.append(JobRecord(key, name, outcome.result, outcome.seconds, outcome.reason))
+    def _record(
+        self, key: str, name: str, outcome: JobResult, continue_on_error: bool = False
+    ) -> JobResult:
+        """Record a job's (or leg's) own result. ``continue_on_error``: it failed under
+        ``continue-on-error: true``, so it shows as failed but fails neither the run nor the
+        jobs that need it (GitHub's ``needs.<job>.result`` is then ``success``)."""
+        if continue_on_error:
+            outcome.reason = "; ".join(filter(None, [outcome.reason, "continue-on-error"]))
+        self.records.append(
+            JobRecord(key, name, outcome.result, outcome.seconds, outcome.reason, continue_on_error)
+        )
         if outcome.result != Status.SKIPPED or outcome.reason:
             self.state.reporter.job_finished(key, outcome.result, outcome.seconds, outcome.reason)
         return outcome
@@ -223,6 +232,7 @@ class Engine:
         failed = threading.Event()
         outcomes: list[JobResult | None] = [None] * len(legs)
         runs: list[JobRun | None] = [None] * len(legs)
+        tolerated = [False] * len(legs)  # failed under continue-on-error
 
         def run_leg(index: int) -> None:
             with limiter, self.slots:
@@ -247,14 +257,19 @@ class Engine:
                     reason = failures.one_line(error)
                     self.state.reporter.line(display, f"error: {reason}")
                     outcome = JobResult(Status.FAILURE, reason=reason)
-                    outcomes[index] = self._record(display, name, outcome)
-                    failed.set()
+                    tolerated[index] = planned.job.continue_on_error is True
+                    outcomes[index] = self._record(display, name, outcome, tolerated[index])
+                    if not tolerated[index]:
+                        failed.set()
                     return
                 runs[index] = job_run
                 outcome = job_run.run()
                 outcome.outputs = self._without_secrets(display, outcome.outputs)
-                outcomes[index] = self._record(display, name, outcome)
-                if outcome.result == Status.FAILURE and not self._continue_on_error(job_run):
+                tolerated[index] = outcome.result == Status.FAILURE and self._continue_on_error(
+                    job_run
+                )
+                outcomes[index] = self._record(display, name, outcome, tolerated[index])
+                if outcome.result == Status.FAILURE and not tolerated[index]:
                     failed.set()
                     if fail_fast:
                         for other in runs:
@@ -268,8 +283,8 @@ class Engine:
             thread.start()
         for thread in threads:
             thread.join()
-        final = [o for o in outcomes if o is not None]
-        return self._combine(planned, final, runs)
+        final = [(o, t) for o, t in zip(outcomes, tolerated, strict=True) if o is not None]
+        return self._combine(final)
 
     def _without_secrets(self, job: str, outputs: dict[str, str]) -> dict[str, str]:
         """GitHub's rule: a job output that holds a secret is not passed on, with a warning."""
@@ -293,16 +308,12 @@ class Engine:
         except ExpressionError:
             return False
 
-    def _combine(
-        self, planned: PlannedJob, outcomes: list[JobResult], runs: list[JobRun | None]
-    ) -> JobResult:
+    def _combine(self, legs: list[tuple[JobResult, bool]]) -> JobResult:
+        """The job's result as ``needs`` sees it, from its legs' (and whether each failed
+        under continue-on-error, which counts as success)."""
+        outcomes = [o for o, _ in legs]
         results = [o.result for o in outcomes]
-        tolerated = all(
-            run is not None and self._continue_on_error(run)
-            for run, o in zip(runs, outcomes, strict=False)
-            if o.result == Status.FAILURE
-        )
-        if Status.FAILURE in results and not tolerated:
+        if any(o.result == Status.FAILURE and not t for o, t in legs):
             result = Status.FAILURE
         elif Status.CANCELLED in results:
             result = Status.CANCELLED

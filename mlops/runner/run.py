@@ -168,7 +168,11 @@ def run_plan(plan: Plan, repo: Repository, options: RunOptions) -> RunResult:
     if stopped_by:
         code = 128 + stopped_by[0]
     else:
-        failed = any(r.result in (Status.FAILURE, Status.CANCELLED) for r in records)
+        # GitHub's rule: a job that fails under continue-on-error does not fail the run.
+        failed = any(
+            r.result in (Status.FAILURE, Status.CANCELLED) and not r.continue_on_error
+            for r in records
+        )
         code = EXIT_FAILED if failed else EXIT_OK
     return RunResult(code, records, dict(engine.results), record)
 
@@ -198,6 +202,7 @@ def _finish(
                         "result": r.result,
                         "seconds": round(r.seconds, 3),
                         "reason": r.reason,
+                        "continue_on_error": r.continue_on_error,
                     }
                     for r in records
                 ],

@@ -45,6 +45,7 @@ class JobRecord:
     result: str
     seconds: float
     reason: str = ""
+    continue_on_error: bool = False  # failed, but continue-on-error: the run does not fail
 
 
 class RunState:
