@@ -162,6 +162,14 @@ def run_command(
     """
     from mlops.flagvalues import assignments, checked_names, split_pairs
 
+    if var_file:  # (the run module only when a file is read: -l and -n start fast)
+        from mlops.runner.run import read_dotenv
+
+        file_variables = checked_names(read_dotenv(var_file, "--var-file"), "--var-file")
+    else:
+        file_variables = {}
+    # The planner's static skip (what -n shows) sees the same vars as the run.
+    run_variables = {**file_variables, **checked_names(assignments(variables, "--var"), "--var")}
     plan_options = {
         "directory": directory,
         "workflows": workflows,
@@ -170,6 +178,7 @@ def run_command(
         "job": job,
         "matrix_filters": split_pairs(matrix_filters, "--matrix", separator=":"),
         "inputs": assignments(inputs, "--input"),
+        "variables": run_variables,
     }
     if list_jobs or show_graph or dry_run:
         from mlops.runner.runplan import plan_run
@@ -201,10 +210,7 @@ def run_command(
             ),
             **checked_names(assignments(secrets, "-s", from_env=True), "-s"),
         },
-        variables={
-            **checked_names(read_dotenv(var_file, "--var-file") if var_file else {}, "--var-file"),
-            **checked_names(assignments(variables, "--var"), "--var"),
-        },
+        variables=run_variables,
         env={
             **(read_dotenv(env_file, "--env-file") if env_file else {}),
             **assignments(env, "--env"),

@@ -55,6 +55,7 @@ def make_plan(
     inputs: dict[str, str] | None = None,
     check_triggers: bool = True,
     require_inputs: bool = True,
+    variables: dict[str, str] | None = None,
 ) -> Plan:
     repo = Repository.at(Path(directory))
     loaded = load_workflows(repo.root, workflow_files(repo.root, workflows))
@@ -89,6 +90,7 @@ def make_plan(
         job=job,
         matrix_filters=matrix_filters or [],
         check_triggers=check_triggers,
+        variables=variables,
     )
 
 

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -97,8 +98,10 @@ def build_plan(
     job: str | None = None,
     matrix_filters: list[tuple[str, str]] | None = None,
     check_triggers: bool = True,
+    variables: Mapping[str, str] | None = None,
 ) -> Plan:
-    """Plan the jobs ``event`` runs (or, with ``check_triggers=False``, every job)."""
+    """Plan the jobs ``event`` runs (or, with ``check_triggers=False``, every job);
+    ``variables`` is the ``vars`` context, as the run will see it."""
     plan = Plan(event, [], {})
     for workflow in workflows:
         decision = decide(workflow, event)
@@ -112,12 +115,15 @@ def build_plan(
     _stages(plan)
     for planned in plan.jobs.values():
         planned.legs = _legs(planned, matrix_filters or [])
-        planned.skipped_reason = _static_skip(root, planned, event)
+        planned.skipped_reason = _static_skip(root, planned, event, variables or {})
     return plan
 
 
-def _static_skip(root: Path, planned: PlannedJob, event: Event) -> str | None:
-    """Why the job will be skipped, when its ``if`` can be decided before anything runs."""
+def _static_skip(
+    root: Path, planned: PlannedJob, event: Event, variables: Mapping[str, str]
+) -> str | None:
+    """Why the job will be skipped, when its ``if`` can be decided before anything runs
+    (from github, inputs and vars alone: the contexts the run gives the job's ``if``)."""
     condition = planned.job.if_
     if condition is None or (planned.needs and "needs" in _contexts_of(condition)):
         return None
@@ -127,8 +133,9 @@ def _static_skip(root: Path, planned: PlannedJob, event: Event) -> str | None:
         return None
     from mlops.workflow.contexts import RunContexts
 
-    contexts = RunContexts(  # vars are not known to the planner: {} here
+    contexts = RunContexts(
         github=github_context(event, Repository(root), planned.workflow),
+        vars=variables,
         inputs={**event.payload.get("inputs", {}), **planned.inputs},
     ).job_if(needs={})
     try:

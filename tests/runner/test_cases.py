@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
+from mlops.runner import describe
 from mlops.runner.run import RunResult, parse_local_repositories, run_plan
 from mlops.runner.runplan import make_plan
 from mlops.runner.state import RunOptions
@@ -30,6 +31,7 @@ CASE_FILES = {"workflow.yml", "workflows", "files", "event.json", "run.yml", "ex
 RUN_KEYS = {"event", "job", "secrets", "vars", "env", "inputs", "matrix", "local_repositories"}
 RUN_KEYS |= {"requires"}
 EXPECT_KEYS = {"exit", "jobs", "outputs", "printed", "not_printed", "annotations", "summaries"}
+EXPECT_KEYS |= {"dry_run"}
 
 
 def case_names() -> list[str]:
@@ -74,7 +76,8 @@ def _in_repository(mapping: str, root: Path) -> str:
     return f"{action}={root / path}"
 
 
-def run_case(case: Path, tmp_path: Path) -> RunResult:
+def run_case(case: Path, tmp_path: Path) -> tuple[RunResult, str]:
+    """The run's result, and the text ``mlops run -n`` prints for the same invocation."""
     unknown = {p.name for p in case.iterdir()} - CASE_FILES - {"README.md"}
     assert not unknown, f"{case.name}: unknown files {sorted(unknown)}"
     invocation = _read(case / "run.yml")
@@ -84,6 +87,10 @@ def run_case(case: Path, tmp_path: Path) -> RunResult:
     root = tmp_path / "repo"
     _repository(case, root)
     event_path = case / "event.json"
+
+    def strings(key: str) -> dict[str, str]:
+        return {k: str(v) for k, v in (invocation.get(key) or {}).items()}
+
     plan = make_plan(
         directory=str(root),
         workflows=None,
@@ -92,10 +99,8 @@ def run_case(case: Path, tmp_path: Path) -> RunResult:
         job=invocation.get("job"),
         matrix_filters=[tuple(f.split(":", 1)) for f in invocation.get("matrix", [])],
         inputs={k: str(v) for k, v in (invocation.get("inputs") or {}).items()},
+        variables=strings("vars"),
     )
-
-    def strings(key: str) -> dict[str, str]:
-        return {k: str(v) for k, v in (invocation.get(key) or {}).items()}
 
     options = RunOptions(
         secrets=strings("secrets"),
@@ -112,7 +117,7 @@ def run_case(case: Path, tmp_path: Path) -> RunResult:
         options.secrets.get("ACTIONS_STEP_DEBUG", "").lower(),
         options.variables.get("ACTIONS_STEP_DEBUG", "").lower(),
     )
-    return run_plan(plan, Repository.at(root), options)
+    return run_plan(plan, Repository.at(root), options), describe.dry_run(plan)
 
 
 @pytest.mark.parametrize("name", case_names())
@@ -123,7 +128,7 @@ def test_case(
     expect = _read(case / "expect.yml")
     assert not set(expect) - EXPECT_KEYS, f"{name}/expect.yml: unknown keys"
     monkeypatch.setenv("MLOPS_CACHE_DIR", str(tmp_path / "cache"))
-    result = run_case(case, tmp_path)
+    result, dry_run = run_case(case, tmp_path)
     events = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
     printed: dict[str, list[str]] = {}
     annotations: dict[str, list[str]] = {}
@@ -154,4 +159,6 @@ def test_case(
         summary = "".join(result.record.summaries.get(job, []))
         for text in texts:
             assert text in summary, f"{job}'s step summary lacks {text!r}: {summary!r}"
+    for line in expect.get("dry_run") or []:
+        assert line in dry_run.splitlines(), f"mlops run -n does not show {line!r}:\n{dry_run}"
     assert result.exit_code == expect.get("exit", 0), log

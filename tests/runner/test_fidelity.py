@@ -42,3 +42,27 @@ def test_list_and_graph_never_require_inputs_but_a_run_does(repo: Repo) -> None:
     given = repo.run("workflow_dispatch", "--input", "tag=v1")
     assert given.returncode == 0, given.stderr
     assert "tag=v1" in given.stderr
+
+
+def test_dry_run_decides_a_job_if_with_the_vars_the_run_gets(repo: Repo) -> None:
+    repo.workflow("""\
+        on: push
+        jobs:
+          deploy:
+            if: vars.DEPLOY == 'yes'
+            runs-on: ubuntu-latest
+            steps:
+              - run: echo deploying
+    """)
+    repo.commit()
+    (repo.root.parent / "vars.env").write_text("DEPLOY=yes\n")
+    skipped = "    skipped (if: vars.DEPLOY == 'yes')"
+    for args in (["--var", "DEPLOY=yes"], ["--var-file", str(repo.root.parent / "vars.env")]):
+        planned = repo.run("push", "-n", *args)
+        assert planned.returncode == 0, planned.stderr
+        assert "    if: vars.DEPLOY == 'yes'" in planned.stdout.splitlines(), planned.stdout
+        assert skipped not in planned.stdout.splitlines()
+    without = repo.run("push", "-n")
+    assert skipped in without.stdout.splitlines(), without.stdout
+    bad = repo.run("push", "-n", "--var", "BAD NAME=x")
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
