@@ -29,13 +29,41 @@ from tests.runner.conftest import GIT_ENV
 CASES = Path(__file__).parent / "cases"
 CASE_FILES = {"workflow.yml", "workflows", "files", "event.json", "run.yml", "expect.yml"}
 RUN_KEYS = {"event", "job", "secrets", "vars", "env", "inputs", "matrix", "local_repositories"}
-RUN_KEYS |= {"requires"}
+RUN_KEYS |= {"requires", "docker", "backend"}
 EXPECT_KEYS = {"exit", "jobs", "outputs", "printed", "not_printed", "annotations", "summaries"}
 EXPECT_KEYS |= {"dry_run"}
 
 
 def case_names() -> list[str]:
     return sorted(p.name for p in CASES.iterdir() if (p / "expect.yml").is_file())
+
+
+def case_params() -> list[Any]:
+    """Every case; those whose run.yml says ``docker: true`` carry the ``docker`` marker."""
+    return [
+        pytest.param(name, marks=pytest.mark.docker)
+        if _read(CASES / name / "run.yml").get("docker")
+        else name
+        for name in case_names()
+    ]
+
+
+def _docker_images(backend: str) -> None:
+    """The engine and the stand-in images a docker case needs (it fails, saying what is
+    missing, rather than skip)."""
+    from tests import dockerimages
+
+    if (
+        shutil.which("docker") is None
+        or subprocess.run(["docker", "info"], capture_output=True, check=False).returncode
+    ):
+        pytest.fail("this case needs a running Docker engine (or deselect: -m 'not docker')")
+    try:
+        dockerimages.ensure_base_image()
+        if backend == "docker":
+            dockerimages.ensure_runner_image()
+    except dockerimages.MissingTool as error:
+        pytest.fail(str(error))
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -84,6 +112,8 @@ def run_case(case: Path, tmp_path: Path) -> tuple[RunResult, str]:
     assert not set(invocation) - RUN_KEYS, f"{case.name}/run.yml: unknown keys"
     for program in invocation.get("requires", []):
         assert shutil.which(program), f"{case.name} needs {program} on PATH; install it"
+    if invocation.get("docker"):
+        _docker_images(invocation.get("backend", "host"))
     root = tmp_path / "repo"
     _repository(case, root)
     event_path = case / "event.json"
@@ -111,6 +141,7 @@ def run_case(case: Path, tmp_path: Path) -> tuple[RunResult, str]:
         local_repositories=parse_local_repositories(
             tuple(_in_repository(v, root) for v in invocation.get("local_repositories", []))
         ),
+        backend=invocation.get("backend", "host"),
     )
     # As `mlops run` does: ::debug:: shows when the ACTIONS_STEP_DEBUG secret or variable is true
     options.step_debug = "true" in (
@@ -120,7 +151,7 @@ def run_case(case: Path, tmp_path: Path) -> tuple[RunResult, str]:
     return run_plan(plan, Repository.at(root), options), describe.dry_run(plan)
 
 
-@pytest.mark.parametrize("name", case_names())
+@pytest.mark.parametrize("name", case_params())
 def test_case(
     name: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
