@@ -3,6 +3,7 @@ execution in :mod:`mlops.runner.run`."""
 
 from __future__ import annotations
 
+import gc
 import sys
 
 import click
@@ -229,6 +230,7 @@ def run_command(
         options.variables.get("ACTIONS_STEP_DEBUG", "").lower(),
     )
     plan = make_plan(**plan_options)
+    gc.freeze()  # the runner's modules, as mlops.cli.main does for click's
     code = execute(plan, Repository.at(Path(directory)), options)
     if code:
         sys.exit(code)
