@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 
 @dataclass
 class RunOptions:
+    """What the command line asks of a run: secrets, variables, env, backend and output."""
+
     secrets: dict[str, str] = field(default_factory=dict)
     variables: dict[str, str] = field(default_factory=dict)
     env: dict[str, str] = field(default_factory=dict)
@@ -40,6 +42,8 @@ class RunOptions:
 
 @dataclass
 class JobRecord:
+    """One job's (or matrix leg's) line in the run's results."""
+
     key: str
     name: str
     result: str

@@ -33,6 +33,8 @@ def _unescape_property(text: str) -> str:
 
 @dataclass
 class Command:
+    """One ``::name key=value,...::message`` workflow command from a step's output."""
+
     name: str
     properties: dict[str, str] = field(default_factory=dict)
     message: str = ""

@@ -234,6 +234,8 @@ def github_context(event: Event, repo: Repository, workflow: Workflow) -> dict[s
 
 @dataclass
 class TriggerDecision:
+    """Whether an event triggers a workflow, and why not when it does not."""
+
     triggered: bool
     reason: str = ""
 

@@ -15,6 +15,8 @@ from mlops.errors import Location, MlopsError
 
 @dataclass(frozen=True)
 class Pos:
+    """A position in the workflow file, 1-based (line, column)."""
+
     line: int
     column: int
 
@@ -60,6 +62,8 @@ class WorkflowError(MlopsError):
 
 @dataclass
 class Step:
+    """One entry of a job's ``steps``: a ``run:`` script or a ``uses:`` action."""
+
     index: int
     pos: Pos
     id: str | None = None
@@ -100,6 +104,8 @@ class Step:
 
 @dataclass
 class Strategy:
+    """A job's ``strategy``: its matrix, fail-fast and max-parallel."""
+
     matrix: dict[str, Any] | str | None = None  # a mapping, or one ${{ }} expression
     fail_fast: bool | str = True
     max_parallel: int | str | None = None
@@ -108,6 +114,8 @@ class Strategy:
 
 @dataclass
 class Job:
+    """One job of a workflow: steps to run, or a reusable workflow to call (``uses``)."""
+
     id: str
     pos: Pos
     name: str | None = None
@@ -139,6 +147,8 @@ class Job:
 
 @dataclass
 class InputSpec:
+    """One declared input of ``workflow_dispatch`` or ``workflow_call``."""
+
     name: str
     type: str = "string"
     required: bool = False
@@ -149,6 +159,8 @@ class InputSpec:
 
 @dataclass
 class Workflow:
+    """One checked workflow file: its triggers, jobs, env and reusable-workflow interface."""
+
     path: Path
     display_path: str
     name: str | None

@@ -31,6 +31,8 @@ MAX_REUSE_DEPTH = 4  # GitHub allows four levels of nested reusable workflows
 
 @dataclass
 class PlannedJob:
+    """A job placed in the plan: its key, needs, stage and matrix legs (when known)."""
+
     key: str  # unique in the plan: the job id, or caller/called for reusable workflows
     workflow: Workflow
     job: Job
@@ -53,6 +55,8 @@ class PlannedJob:
 
 @dataclass
 class Plan:
+    """What a run executes: the event, the triggered workflows and their jobs by key."""
+
     event: Event
     workflows: list[Workflow]
     jobs: dict[str, PlannedJob]

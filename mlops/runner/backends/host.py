@@ -37,6 +37,8 @@ DRAIN_SECONDS = 0.5  # after the main process exits, how long to wait for buffer
 
 @dataclass
 class ProcessResult:
+    """How a step's process ended: its exit code, or a timeout or cancel."""
+
     exit_code: int
     timed_out: bool = False
     cancelled: bool = False
