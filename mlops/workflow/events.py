@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from mlops.errors import UsageError
-from mlops.workflow import filters
 from mlops.workflow.model import Workflow
 from mlops.workflow.repository import Repository
 
@@ -258,11 +257,12 @@ def decide(workflow: Workflow, event: Event) -> TriggerDecision:
     types = config.get("types") or DEFAULT_TYPES.get(event.name)
     if types and event.action is not None and event.action not in types:
         return TriggerDecision(False, f"activity type {event.action!r} not in {types}")
-    if event.name not in FILTER_KEYS:
-        return TriggerDecision(True)
-    event_filter = filters.EventFilter.from_mapping(
-        {k: v for k, v in config.items() if k in FILTER_KEYS[event.name]}
-    )
+    given = {k: v for k, v in config.items() if k in FILTER_KEYS.get(event.name, ())}
+    if not given:
+        return TriggerDecision(True)  # no filters: the filter machinery is not even imported
+    from mlops.workflow import filters
+
+    event_filter = filters.EventFilter.from_mapping(given)
     if event.name == "push":
         kind, name = filters.split_ref(event.ref)
         where = {"tag": name} if kind == "tag" else {"branch": name}

@@ -32,6 +32,7 @@ NOT_ON_THE_RUN_PATH = (
     "mlops.workflow.expressions.evaluator",  # no ${{ }} to evaluate
     "mlops.workflow.expressions.parser",
     "mlops.workflow.expressions.functions",
+    "mlops.workflow.filters",  # `on: push` with no branch or path filter
     "mlops.runner.cml",  # no cml command ran
     "mlops.runner.actions",  # no built-in action
     "mlops.runner.steps.builtin",
