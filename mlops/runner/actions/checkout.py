@@ -40,11 +40,16 @@ def working_tree_files(source: Path) -> list[str]:
     )
 
 
-def copy_repository(source: Path, target: Path, *, depth: int) -> None:
+def copy_repository(source: Path, target: Path, *, depth: int, shared: bool = True) -> None:
+    """The copy; ``shared`` borrows the full history's objects from ``source`` (fast, but
+    only where ``source`` can be read: not in a container, which gets its own copy)."""
     target.mkdir(parents=True, exist_ok=True)
     if (source / ".git").exists():
         clone = ["clone", "--quiet", "--no-checkout"]
-        clone += [f"--depth={depth}", f"file://{source}"] if depth else ["--shared", str(source)]
+        if depth:
+            clone += [f"--depth={depth}", f"file://{source}"]
+        else:  # copies, not hard links: a container must not reach the user's objects
+            clone += ["--shared", str(source)] if shared else ["--no-hardlinks", str(source)]
         _git([*clone, str(target / ".mlops-clone")], source)
         shutil.move(str(target / ".mlops-clone" / ".git"), str(target / ".git"))
         shutil.rmtree(target / ".mlops-clone", ignore_errors=True)
@@ -102,7 +107,7 @@ def run(
     if target.exists() and any(target.iterdir()) and inputs.get("clean", "true") == "true":
         for child in target.iterdir():
             shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
-    copy_repository(source, target, depth=max(depth, 0))
+    copy_repository(source, target, depth=max(depth, 0), shared=job.backend.local)
     ref = inputs.get("ref", "")
     if ref and (target / ".git").exists():
         _git(["checkout", "--quiet", "--force", ref], target)
