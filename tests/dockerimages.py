@@ -14,6 +14,13 @@ builds, under the exact names the code under test expects:
   image, as act's): the same base plus git; Debian, not Ubuntu.
 - ``mlops-test/http-service:1``: a tiny web server with a health check, the "service"
   of the services tests.
+- ``mlops-test/project-ci:<hash of the locks>`` (``ensure_project_ci_image``): the runner
+  image of the docker journey, a generated project's locked requirements (and dev
+  requirements) preinstalled, as a team's prebuilt CI image would have them, so the journey
+  measures the runner rather than PyPI. It is built from the project's own Dockerfile up to
+  its ``pip install`` (so that layer is shared with the training-image tests through the
+  build cache), then the dev requirements, as root. Unlike the real ``catthehacker`` image
+  it has no git (the jobs need none: checkout is done by the runner).
 
 ``python -m tests.dockerimages`` builds them all (.ci/run does, before the tests); the
 fixtures call the same functions, which return at once when the image exists.
@@ -47,10 +54,10 @@ class MissingTool(RuntimeError):
 
 
 @contextlib.contextmanager
-def _building() -> Iterator[None]:
-    """One builder at a time across pytest-xdist workers."""
+def _building(lock_name: str = ".lock") -> Iterator[None]:
+    """One builder at a time across pytest-xdist workers (per lock)."""
     DEB_CACHE.mkdir(parents=True, exist_ok=True)
-    with (DEB_CACHE / ".lock").open("w") as lock:
+    with (DEB_CACHE / lock_name).open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
 
@@ -170,6 +177,40 @@ def ensure_service_image() -> str:
             (Path(tmp) / "Dockerfile").write_text(SERVICE_DOCKERFILE)
             _run("docker", "build", "-q", "-t", SERVICE_IMAGE, tmp, stdout=subprocess.DEVNULL)
     return SERVICE_IMAGE
+
+
+PROJECT_CI_IMAGE = "mlops-test/project-ci"
+_INSTALL_LINE = "RUN python -m pip install --no-cache-dir -r requirements.txt"
+
+
+def ensure_project_ci_image(project: Path) -> str:
+    """The journey's runner image for ``project`` (made by ``mlops new --defaults``)."""
+    import hashlib
+
+    ensure_base_image()
+    locks = [project / "requirements.txt", project / "requirements-dev.txt"]
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in locks)).hexdigest()[:12]
+    name = f"{PROJECT_CI_IMAGE}:{digest}"
+    dockerfile = (project / "Dockerfile").read_text()
+    if _INSTALL_LINE not in dockerfile:
+        raise RuntimeError(f"{project}/Dockerfile no longer has {_INSTALL_LINE!r}")
+    head = dockerfile.split(_INSTALL_LINE)[0] + _INSTALL_LINE + "\n"
+    with _building(".project-ci.lock"):  # minutes: the base images' builders need not wait
+        if image_exists(name):
+            return name
+        with tempfile.TemporaryDirectory(prefix="mlops-project-ci-") as tmp:
+            for lock in locks:
+                shutil.copyfile(lock, Path(tmp) / lock.name)
+            (Path(tmp) / "Dockerfile").write_text(
+                head
+                + "COPY requirements-dev.txt ./\n"
+                + "RUN python -m pip install --no-cache-dir -r requirements-dev.txt\n"
+                + "WORKDIR /\n"
+            )
+            # The legacy builder: BuildKit would pull its frontend image for `# syntax=`.
+            env = {**os.environ, "DOCKER_BUILDKIT": "0"}
+            _run("docker", "build", "-q", "-t", name, tmp, stdout=subprocess.DEVNULL, env=env)
+    return name
 
 
 def ensure_all() -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -49,5 +50,14 @@ def runner_image(engine: None) -> str:
 def service_image(engine: None) -> str:
     try:
         return dockerimages.ensure_service_image()
+    except dockerimages.MissingTool as error:
+        pytest.fail(str(error))
+
+
+@pytest.fixture(scope="session")
+def project_ci_image(base_image: str, default_project: Path) -> str:
+    """The docker journey's runner image: the default project's locks preinstalled."""
+    try:
+        return dockerimages.ensure_project_ci_image(default_project)
     except dockerimages.MissingTool as error:
         pytest.fail(str(error))

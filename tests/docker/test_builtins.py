@@ -120,3 +120,44 @@ def test_setup_cml_in_a_container_saves_the_comment_in_the_run_record(repo: Repo
     assert "outside: exit 1" in run.stderr
     assert "cml pr create: not available in a container job" in run.stderr
     assert "pr: exit 2" in run.stderr
+
+
+def test_setup_dvc_in_a_container_uses_its_dvc_or_installs_the_version_asked(
+    repo: Repo, project_ci_image: str
+) -> None:
+    repo.workflow(
+        """
+        on: push
+        jobs:
+          present:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: iterative/setup-dvc@v1
+              - run: echo "dvc $(dvc --version) at $(command -v dvc)"
+          pinned:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/setup-python@v5
+                with:
+                  python-version: "3.11"
+              - uses: iterative/setup-dvc@v1
+                with:
+                  version: "3.67.0"
+              - run: |
+                  echo "dvc $(dvc --version) at $(command -v dvc)"
+                  # the job's own Python does not get the tool's packages
+                  python -m pip show dvc | grep '^Version'
+        """
+    )
+    repo.commit()
+    run = repo.run(
+        "push", "--backend", "docker", "-P", f"ubuntu-latest={project_ci_image}", timeout=600
+    )
+    assert run.returncode == 0, run.stderr
+    log = run.stderr
+    assert "[present]   dvc: using /usr/local/bin/dvc in the container" in log
+    assert "[present]   dvc 3.67.1 at /usr/local/bin/dvc" in log  # the image's, from the lock
+    assert "[pinned]   dvc: installing dvc==3.67.0 in the container" in log
+    pinned = log.split("[pinned]   dvc 3.67.0 at ")[1].splitlines()[0]
+    assert pinned.endswith("/temp/dvc-bin/dvc"), log
+    assert "[pinned]   Version: 3.67.1" in log

@@ -2,15 +2,20 @@
 
 setup-cml puts the local ``cml`` (:mod:`mlops.runner.cml`) on PATH: its comments, checks,
 published files and pull requests go to the run record (CML itself only runs against
-GitHub); setup-dvc checks that dvc is installed.
+GitHub); setup-dvc checks that dvc is installed. In a container job setup-cml's ``cml`` is a
+shim that mlops answers from outside (:mod:`mlops.runner.cml.relay`), and setup-dvc uses the
+container's dvc, or installs the requested ``version`` with the container's pip into a tool
+environment of the job's own (the real action installs DVC on the runner).
 """
 
 from __future__ import annotations
 
+import contextlib
 import shlex
 import shutil
 import stat
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlops.runner.steps.base import StepFailure
@@ -72,8 +77,67 @@ def setup_dvc(
     job: JobRun, step: Step, inputs: dict[str, str], env: dict[str, str], timeout: float
 ) -> tuple[dict[str, str], bool, str]:
     path = job.process_env({}, {}).get("PATH", "")
-    found = shutil.which("dvc", path=path)
-    if found is None:
-        raise StepFailure("dvc is not installed on this machine: pip install dvc")
-    job.state.reporter.line(job.key, f"dvc: using {found}")
+    version = inputs.get("version", "").strip()
+    version = "" if version == "latest" else version
+    if job.backend.local:
+        found = shutil.which("dvc", path=path)
+        if found is None:
+            raise StepFailure("dvc is not installed on this machine: pip install dvc")
+        job.state.reporter.line(job.key, f"dvc: using {found}")
+        return {}, False, ""
+    found = job.backend.which("dvc", path)
+    if found is not None and _has_version(job, found, path, version):
+        job.state.reporter.line(job.key, f"dvc: using {found} in {job.backend.where}")
+        return {}, False, ""
+    bin_dir = _install_dvc(job, path, version, timeout)
+    job.path_prepends.append(str(bin_dir))
     return {}, False, ""
+
+
+def _has_version(job: JobRun, dvc: str, path: str, version: str) -> bool:
+    """Whether the ``dvc`` there is the requested version (any, without one)."""
+    if not version:
+        return True
+    probed = job.backend.probe([dvc, "--version"], {"PATH": path})
+    found = probed.stdout.strip()
+    return probed.exit_code == 0 and (found == version or found.startswith(version + "."))
+
+
+def _install_dvc(job: JobRun, path: str, version: str, timeout: float) -> Path:
+    """dvc installed with the container's pip into a tool environment of the job's own, as
+    the real action installs it on the runner; only ``dvc`` itself goes on PATH."""
+    from mlops.runner.actions import python
+
+    where = job.backend.where
+    interpreters = python.interpreters_in(job, path)
+    if not interpreters:
+        raise StepFailure(
+            f"dvc is not in {where}, which has no Python to install it with: "
+            "use an image with dvc or Python 3"
+        )
+    chosen = interpreters[0]  # python3 on the job's PATH: setup-python's when it ran
+    if not chosen.has_pip:
+        raise StepFailure(
+            f"dvc is not in {where} and its Python {chosen.version} has no pip to install it "
+            "with: use an image with dvc or pip (Debian/Ubuntu: python3-pip)"
+        )
+    tool = python.job_environment(chosen, job.temp / "setup-dvc")
+    requirement = f"dvc=={version}" if version else "dvc"
+    job.state.reporter.line(job.key, f"dvc: installing {requirement} in {where} with pip")
+    argv = [str(tool / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+    result = job.backend.run(
+        [*argv, "--disable-pip-version-check", requirement],
+        cwd=str(job.workspace),
+        env=job.process_env({}, {}),
+        on_line=lambda line: job.state.reporter.line(job.key, line),
+        timeout=timeout,
+    )
+    if result.exit_code != 0 or result.timed_out or result.cancelled:
+        raise StepFailure(
+            f"pip could not install {requirement} in {where} (exit code {result.exit_code})"
+        )
+    bin_dir = job.temp / "dvc-bin"
+    bin_dir.mkdir(exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        (bin_dir / "dvc").symlink_to(tool / "bin" / "dvc")
+    return bin_dir
