@@ -104,8 +104,11 @@ def _job_lines(planned: PlannedJob) -> list[str]:
         lines.append("    matrix: resolved at run time (built from an expression)")
     elif len(planned.legs) > 1 or planned.legs[0]:
         lines.append(f"    matrix: {len(planned.legs)} legs")
+        # A name: with an expression is evaluated per leg when it runs; here the legs go by
+        # the names the run records them under (the job id and the leg's values).
+        shown = planned.key if "${{" in (job.name or "") else planned.name
         for leg in planned.legs[:20]:
-            lines.append(f"      - {leg_display_name(planned.name, leg)}")
+            lines.append(f"      - {leg_display_name(shown, leg)}")
         if len(planned.legs) > 20:
             lines.append(f"      … and {len(planned.legs) - 20} more")
     for step in job.steps:

@@ -16,6 +16,7 @@ from mlops.runner import failures
 from mlops.runner.job import JobRun, unservable_label
 from mlops.runner.state import JobRecord, RunState
 from mlops.runner.status import JobResult, Status
+from mlops.workflow.contexts import strategy_context
 from mlops.workflow.expressions.errors import ExpressionError
 from mlops.workflow.inputs import InputError, call_inputs
 from mlops.workflow.matrix import leg_display_name
@@ -237,7 +238,7 @@ class Engine:
         def run_leg(index: int) -> None:
             with limiter, self.slots:
                 display = planned.key if single else leg_display_name(planned.key, legs[index])
-                name = planned.name if single else leg_display_name(planned.name, legs[index])
+                name = self._display_name(planned, legs[index], index, len(legs), needs, single)
                 if self.state.cancelled.is_set() or (fail_fast and failed.is_set()):
                     outcomes[index] = self._record(
                         display,
@@ -285,6 +286,34 @@ class Engine:
             thread.join()
         final = [(o, t) for o, t in zip(outcomes, tolerated, strict=True) if o is not None]
         return self._combine(final)
+
+    def _display_name(
+        self,
+        planned: PlannedJob,
+        leg: dict[str, Any],
+        index: int,
+        total: int,
+        needs: dict[str, Any],
+        single: bool,
+    ) -> str:
+        """GitHub's name for a job or leg: a ``name:`` with an expression evaluated for the leg
+        (no matrix values appended; the default name when it is empty or cannot be
+        evaluated); else the name, or the job id, with the leg's values (``build (3.12)``)."""
+        name = planned.job.name
+        if name is not None and "${{" in name:
+            from mlops.workflow import expressions
+
+            contexts = self.state.contexts_for(planned).job_name(
+                needs, leg, strategy_context(planned.job.strategy, index, total)
+            )
+            try:
+                evaluated = expressions.interpolate(name, contexts)
+            except ExpressionError:
+                evaluated = ""
+            if evaluated:
+                return evaluated
+            return planned.job.id if single else leg_display_name(planned.job.id, leg)
+        return planned.name if single else leg_display_name(planned.name, leg)
 
     def _without_secrets(self, job: str, outputs: dict[str, str]) -> dict[str, str]:
         """GitHub's rule: a job output that holds a secret is not passed on, with a warning."""

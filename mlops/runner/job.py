@@ -84,19 +84,11 @@ class JobRun:
         self.steps_context: dict[str, Any] = {}
         github = dict(state.github_for(planned.workflow))
         github.update(job=self.job.id, workspace=str(self.workspace))
-        strategy = self.job.strategy
         self.contexts = state.contexts_for(planned).job(
             github=github,
             needs=needs,
             matrix=leg,
-            strategy={
-                "fail-fast": True if strategy is None else strategy.fail_fast,
-                "job-index": leg_index,
-                "job-total": leg_total,
-                "max-parallel": (
-                    strategy.max_parallel if strategy and strategy.max_parallel else leg_total
-                ),
-            },
+            strategy=contexts.strategy_context(self.job.strategy, leg_index, leg_total),
             runner={
                 "os": "Linux",
                 "arch": state.arch,

@@ -9,6 +9,8 @@ and the planner get them:
   it with no needs.
 - :meth:`RunContexts.matrix` — a ``strategy`` built from expressions (github, needs, vars,
   inputs).
+- :meth:`RunContexts.job_name` — a job's ``name:`` with an expression, per matrix leg (github,
+  needs, strategy, matrix, vars, inputs); :func:`strategy_context` is a leg's ``strategy``.
 - :meth:`RunContexts.call_with` — a reusable-workflow call's ``with:`` (github, needs,
   strategy, matrix, vars, inputs).
 - :meth:`RunContexts.job` — everything a job's steps see, at job start.
@@ -54,6 +56,11 @@ class RunContexts:
             "inputs": dict(self.inputs),
         }
 
+    def job_name(
+        self, needs: Mapping[str, Any], matrix: Mapping[str, Any], strategy: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        return {**self.matrix(needs), "matrix": dict(matrix), "strategy": dict(strategy)}
+
     def call_with(self, needs: Mapping[str, Any]) -> dict[str, Any]:
         """A reusable-workflow call's ``with:`` and its inputs' defaults (github, needs,
         strategy, matrix, inputs, vars; a calling job has no matrix leg of its own here)."""
@@ -92,6 +99,18 @@ class RunContexts:
             "vars": dict(self.vars),
             "inputs": dict(self.inputs),
         }
+
+
+def strategy_context(strategy: Any, leg_index: int, leg_total: int) -> dict[str, Any]:
+    """The ``strategy`` context of leg ``leg_index`` of ``leg_total`` (``strategy`` is the
+    job's :class:`~mlops.workflow.model.Strategy`, or None)."""
+    max_parallel = getattr(strategy, "max_parallel", None)
+    return {
+        "fail-fast": True if strategy is None else strategy.fail_fast,
+        "job-index": leg_index,
+        "job-total": leg_total,
+        "max-parallel": max_parallel if max_parallel else leg_total,
+    }
 
 
 def condition_env(

@@ -31,7 +31,7 @@ CASE_FILES = {"workflow.yml", "workflows", "files", "event.json", "run.yml", "ex
 RUN_KEYS = {"event", "job", "secrets", "vars", "env", "inputs", "matrix", "local_repositories"}
 RUN_KEYS |= {"requires", "docker", "backend"}
 EXPECT_KEYS = {"exit", "jobs", "outputs", "printed", "not_printed", "annotations", "summaries"}
-EXPECT_KEYS |= {"dry_run"}
+EXPECT_KEYS |= {"dry_run", "names"}
 
 
 def case_names() -> list[str]:
@@ -173,6 +173,9 @@ def test_case(
     jobs = {record.key: record.result for record in result.jobs}
     if "jobs" in expect:
         assert jobs == expect["jobs"], log
+    names = {record.key: record.name for record in result.jobs}
+    for job, name in (expect.get("names") or {}).items():
+        assert names.get(job) == name, f"{job} is named {names.get(job)!r}, not {name!r}"
     for job, outputs in (expect.get("outputs") or {}).items():
         assert job in result.outcomes, f"{job} did not run: {sorted(result.outcomes)}"
         assert result.outcomes[job].outputs == {k: str(v) for k, v in outputs.items()}, log
