@@ -11,7 +11,11 @@ builds, under the exact names the code under test expects:
   official image, and the host's CA bundle replaces Debian's (PyPI is reached through the
   machine's TLS-inspecting proxy). ``PATH`` and ``LANG`` are the official image's.
 - ``catthehacker/ubuntu:act-latest`` (the docker backend's default ``ubuntu-latest``
-  image, as act's): the same base plus git; Debian, not Ubuntu.
+  image, as act's): the same base plus git and curl, as the real image has them. It differs
+  from the real image: Debian, not Ubuntu; one Python (Debian's 3.11.2) and no
+  /opt/hostedtoolcache with other versions; none of its other tools (node, docker CLI, ...).
+- ``mlops-test/python-without-pip:1``: the base image with pip removed (ensurepip kept, as
+  python3-venv provides it), for setup-python's pip bootstrap.
 - ``mlops-test/http-service:1``: a tiny web server with a health check, the "service"
   of the services tests.
 - ``mlops-test/project-ci:<hash of the locks>`` (``ensure_project_ci_image``): the runner
@@ -20,7 +24,9 @@ builds, under the exact names the code under test expects:
   measures the runner rather than PyPI. It is built from the project's own Dockerfile up to
   its ``pip install`` (so that layer is shared with the training-image tests through the
   build cache), then the dev requirements, as root. Unlike the real ``catthehacker`` image
-  it has no git (the jobs need none: checkout is done by the runner).
+  it has no git (the jobs need none: checkout is done by the runner). ``ensure_all`` builds
+  it for a project made by ``mlops new --defaults``, before the tests, so the training-image
+  tests find their ``pip install`` layer in the cache.
 
 ``python -m tests.dockerimages`` builds them all (.ci/run does, before the tests); the
 fixtures call the same functions, which return at once when the image exists.
@@ -151,7 +157,15 @@ def ensure_runner_image() -> str:
         if not image_exists(RUNNER_IMAGE):
             _build_rootfs_image(
                 RUNNER_IMAGE,
-                ["python3", "python3-venv", "python3-pip", "ca-certificates", "git", "procps"],
+                [
+                    "python3",
+                    "python3-venv",
+                    "python3-pip",
+                    "ca-certificates",
+                    "git",
+                    "procps",
+                    "curl",
+                ],
             )
     return RUNNER_IMAGE
 
@@ -213,10 +227,42 @@ def ensure_project_ci_image(project: Path) -> str:
     return name
 
 
+NO_PIP_IMAGE = "mlops-test/python-without-pip:1"
+
+
+def ensure_no_pip_image() -> str:
+    """The base image without pip (its ensurepip still works)."""
+    ensure_base_image()
+    with _building():
+        if image_exists(NO_PIP_IMAGE):
+            return NO_PIP_IMAGE
+        with tempfile.TemporaryDirectory(prefix="mlops-no-pip-") as tmp:
+            (Path(tmp) / "Dockerfile").write_text(
+                f"FROM {BASE_IMAGE}\n"
+                "RUN rm -rf /usr/lib/python3/dist-packages/pip /usr/local/bin/pip "
+                "/usr/lib/python3/dist-packages/pip-* /usr/bin/pip /usr/bin/pip3*\n"
+            )
+            _run("docker", "build", "-q", "-t", NO_PIP_IMAGE, tmp, stdout=subprocess.DEVNULL)
+    return NO_PIP_IMAGE
+
+
 def ensure_all() -> None:
     ensure_base_image()
     ensure_runner_image()
     ensure_service_image()
+    ensure_no_pip_image()
+    with tempfile.TemporaryDirectory(prefix="mlops-project-") as tmp:
+        project = Path(tmp) / "ml-project"
+        _run(
+            sys.executable,
+            "-m",
+            "mlops",
+            "new",
+            str(project),
+            "--defaults",
+            stdout=subprocess.DEVNULL,
+        )
+        ensure_project_ci_image(project)
 
 
 if __name__ == "__main__":

@@ -61,3 +61,11 @@ def project_ci_image(base_image: str, default_project: Path) -> str:
         return dockerimages.ensure_project_ci_image(default_project)
     except dockerimages.MissingTool as error:
         pytest.fail(str(error))
+
+
+@pytest.fixture(scope="session")
+def no_pip_image(base_image: str) -> str:
+    try:
+        return dockerimages.ensure_no_pip_image()
+    except dockerimages.MissingTool as error:
+        pytest.fail(str(error))

@@ -35,7 +35,7 @@ def _results(log: str) -> dict[str, str]:
 
 
 def test_setup_python_in_a_container_makes_a_job_environment_pip_installs_into(
-    repo: Repo,
+    repo: Repo, no_pip_image: str
 ) -> None:
     repo.workflow(
         """
@@ -64,6 +64,16 @@ def test_setup_python_in_a_container_makes_a_job_environment_pip_installs_into(
               - uses: actions/setup-python@v5
                 with:
                   python-version: "3.9"
+          bootstrap:  # no pip in the image: setup-python gives the job one, as GitHub's does
+            runs-on: ubuntu-latest
+            container: mlops-test/python-without-pip:1
+            steps:
+              - uses: actions/setup-python@v5
+                with:
+                  python-version: "3.x"
+              - run: |
+                  python -m pip install --quiet --disable-pip-version-check iniconfig==2.0.0
+                  python -c 'import iniconfig; print("bootstrapped", iniconfig.__name__)'
         """
     )
     repo.commit()
@@ -74,7 +84,9 @@ def test_setup_python_in_a_container_makes_a_job_environment_pip_installs_into(
     prefix = log.split("[python]   prefix ")[1].splitlines()[0]
     installed = log.split("installed in ")[1].splitlines()[0]
     assert installed.startswith(prefix + "/lib/python3.11/site-packages/"), log
-    assert _results(log) == {"python": "success", "missing": "failure"}
+    assert _results(log) == {"python": "success", "missing": "failure", "bootstrap": "success"}
+    assert "[bootstrap]   setup-python: pip installed with ensurepip" in log
+    assert "[bootstrap]   bootstrapped iniconfig" in log
     errors = [
         line for line in log.splitlines() if line.startswith("[missing]") and "error:" in line
     ]
