@@ -330,8 +330,26 @@ def _lint(root: Path, *paths: str) -> subprocess.CompletedProcess[str]:
             "6:7: a run step of a composite action needs 'shell' (e.g. shell: bash)",
         ),
         ("name: b\ndescription: d\n", "1:1: an action needs a 'runs' mapping (how it runs)"),
+        (
+            "name: b\ndescription: d\nruns:\n  using: composite\n  steps:\n"
+            "    - run: echo ${{ secrets.TOKEN }}\n      shell: bash\n",
+            "6:12: context 'secrets' is not available in runs.steps.run; available: env, github, "
+            "inputs, job, matrix, runner, steps, strategy",
+        ),
+        (
+            "name: b\ndescription: d\nruns:\n  using: composite\n  steps:\n"
+            "    - run: echo hi\n      shell: bash\n      timeout-minutes: 1\n",
+            "8:7: unknown key 'timeout-minutes' in a run step of a composite action; expected one "
+            "of: continue-on-error, env, id, if, name, run, shell, working-directory",
+        ),
     ],
-    ids=["unknown-using", "composite-run-without-shell", "no-runs"],
+    ids=[
+        "unknown-using",
+        "composite-run-without-shell",
+        "no-runs",
+        "composite-secrets",
+        "composite-timeout-minutes",
+    ],
 )
 def test_a_broken_action_yml_gets_one_located_message_from_run_and_lint(
     repo: Repo, action: str, located: str

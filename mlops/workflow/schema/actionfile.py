@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops.errors import UsageError
+from mlops.workflow.expressions.availability import TABLE, Availability
 from mlops.workflow.model import Diagnostic, Job, Pos, Step, scalar_text
 from mlops.workflow.schema.jobs import JobChecks
 from mlops.workflow.yamlnodes import (
@@ -65,6 +66,26 @@ RUNS_KEYS = {
 }
 _ALL_RUNS_KEYS = set().union(*RUNS_KEYS.values())
 _OUTPUT_KEYS = {"description", "value"}
+# A composite action's steps (action_yaml.json's run-step and uses-step): fewer keys than a
+# workflow step has (no timeout-minutes), and fewer contexts (no secrets, vars or needs).
+_RUN_STEP_KEYS = {"name", "id", "if", "run", "env", "continue-on-error", "working-directory"}
+_RUN_STEP_KEYS |= {"shell"}
+_USES_STEP_KEYS = {"name", "id", "if", "uses", "continue-on-error", "with", "env"}
+_STEP_CONTEXTS = {"github", "inputs", "strategy", "matrix", "steps", "job", "runner", "env"}
+_WORKFLOW_STEP = "jobs.<job_id>.steps."
+_COMPOSITE_TABLE = {
+    **{
+        "runs.steps." + key.removeprefix(_WORKFLOW_STEP): Availability(
+            frozenset(_STEP_CONTEXTS), allowed.functions
+        )
+        for key, allowed in TABLE.items()
+        if key.startswith(_WORKFLOW_STEP)
+    },
+    "inputs.<input_id>.default": Availability(
+        frozenset({"github", "strategy", "matrix", "job", "runner"}), frozenset({"hashfiles"})
+    ),
+    "outputs.<output_id>.value": Availability(frozenset(_STEP_CONTEXTS)),
+}
 _INPUT_KEYS = {"description", "required", "default", "deprecationMessage"}
 
 
@@ -160,7 +181,7 @@ class _ActionChecks:
     def __init__(self, path: Path, shown: str) -> None:
         self.path = path
         self.shown = shown
-        self.steps_checker = JobChecks(path, shown)
+        self.steps_checker = _CompositeStepChecks(path, shown)
         self.diagnostics: list[Diagnostic] = []
 
     def error(self, where: Node | Pos, message: str, rule: str = RULE) -> None:
@@ -256,7 +277,7 @@ class _ActionChecks:
             default = None
             if isinstance(default_node, Scalar) and default_node.value is not None:
                 default = scalar_text(default_node.value)
-                self.steps_checker.expressions_in(default_node, "action.inputs.default")
+                self.steps_checker.expressions_in(default_node, "inputs.<input_id>.default")
             elif default_node is not None:
                 self.error(default_node, f"input {name!r}: default must be a string")
             required = spec.get("required")
@@ -288,6 +309,8 @@ class _ActionChecks:
                         "description, value",
                     )
             value = self.text(spec, "value", f"output {name!r}: value")
+            if value is not None:
+                self.steps_checker.expressions_in(spec.get("value"), "outputs.<output_id>.value")  # type: ignore[arg-type]
             if value is None and using == "composite" and spec.key_node("value") is None:
                 self.warning(
                     key, f"output {name!r} of a composite action has no 'value', so it is empty"
@@ -352,6 +375,31 @@ class _ActionChecks:
                     item, "a run step of a composite action needs 'shell' (e.g. shell: bash)"
                 )
         return job.steps
+
+
+class _CompositeStepChecks(JobChecks):
+    """The workflow loader's step checks, with a composite step's keys and contexts."""
+
+    availability_table = _COMPOSITE_TABLE
+
+    def expressions_in(self, node: Node, key: str, *, condition: bool = False) -> None:
+        if key.startswith(_WORKFLOW_STEP):  # named as action.yml names it
+            key = "runs.steps." + key.removeprefix(_WORKFLOW_STEP)
+        super().expressions_in(node, key, condition=condition)
+
+    def keys(self, node: Mapping, allowed: set[str], where: str) -> None:
+        if where != "a step":
+            super().keys(node, allowed, where)
+            return
+        uses = node.get("uses") is not None and node.get("run") is None
+        kind, keys = ("uses", _USES_STEP_KEYS) if uses else ("run", _RUN_STEP_KEYS)
+        for key, _ in node:
+            if key.value not in keys:
+                self.error(
+                    key,
+                    f"unknown key {key.value!r} in a {kind} step of a composite action; "
+                    "expected one of: " + ", ".join(sorted(keys)),
+                )
 
 
 def _truthy(value: Any) -> bool:

@@ -159,6 +159,10 @@ def _is_expression(node: Node) -> bool:
 
 
 class CheckerBase:
+    # Which contexts and functions each key may use; action.yml's composite steps have
+    # their own (schema/actionfile.py).
+    availability_table: dict[str, Availability] = TABLE
+
     def __init__(self, path: Path, shown: str) -> None:
         self.path = path
         self.shown = shown
@@ -250,7 +254,7 @@ class CheckerBase:
         value = node.value  # type: ignore[attr-defined]
         if not isinstance(value, str):
             return
-        availability = TABLE.get(key)
+        availability = self.availability_table.get(key)
         try:
             if condition and "${{" not in value:
                 found = [expressions.TemplateExpression(0, value)]
