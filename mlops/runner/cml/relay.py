@@ -49,6 +49,8 @@ ended() {
 [ -e "$relay/closed" ] && ended
 id=
 for suffix in '' .1 .2 .3 .4 .5 .6 .7 .8 .9; do
+  # an id no earlier call left behind (one killed before it cleaned up)
+  [ -e "$relay/req.$$$suffix" ] || [ -e "$relay/res.$$$suffix" ] && continue
   if mkdir "$relay/new.$$$suffix" 2> /dev/null; then
     id="$$$suffix"
     break
@@ -131,6 +133,8 @@ class Relay:
                 names = sorted(e.name for e in os.scandir(self.directory))
             except OSError:
                 return
+            # A request the shim has removed may come again under the same id (a new pid).
+            self._answered.intersection_update(names)
             for name in names:
                 if name.startswith("req.") and name not in self._answered:
                     self._answered.add(name)
