@@ -14,6 +14,7 @@ from pathlib import Path
 
 from mlops import gitutil
 from mlops.errors import UsageError
+from mlops.workflow.schema.actionfile import ACTION_FILES
 
 _SKIP_DIRS = {
     ".git",
@@ -37,7 +38,7 @@ def kind_of(path: Path, *, explicit: bool) -> str | None:
     name = path.name
     lower = name.lower()
     parts = path.parts
-    if name in ("action.yml", "action.yaml"):
+    if name in ACTION_FILES:
         return "action"
     if name == "dvc.yaml":
         return "dvc"

@@ -21,6 +21,7 @@ from mlops.lint.yamlwalk import accesses, find, items, mapping, scalars, text, v
 from mlops.workflow import matrix as matrix_module
 from mlops.workflow.model import scalar_text
 from mlops.workflow.schema import loader
+from mlops.workflow.schema.actionfile import find_action_file, read_action
 from mlops.workflow.yamlnodes import Mapping, Node, Scalar, Sequence, YamlError, parse_yaml
 from mlops.workflow.yamlnodes import to_python as py
 
@@ -260,7 +261,7 @@ class _Checks:
                     self.injection(script, "script")
             if uses.startswith("./"):
                 directory = self.root_dir / uses
-                if not any((directory / n).is_file() for n in ("action.yml", "action.yaml")):
+                if find_action_file(directory) is None:
                     self.add(
                         uses_node,
                         "local-uses",
@@ -628,8 +629,6 @@ def lint_workflow(path: Path, shown: str, data: bytes, fallback_root: Path) -> l
 def lint_action(path: Path, shown: str, data: bytes, fallback_root: Path) -> list[Finding]:
     """An action.yml: what the shared reader finds (the runner refuses its errors), then our
     checks of a composite action's steps as workflow steps."""
-    from mlops.workflow.schema.actionfile import read_action
-
     read = read_action(path, shown, data)
     findings = [
         Finding(shown, d.line, d.column, d.severity, d.rule, d.message) for d in read.diagnostics

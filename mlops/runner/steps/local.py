@@ -30,8 +30,6 @@ def local_action(directory: Path, uses: str, roots: list[Path] | None = None) ->
     if action.using == "docker":
         from mlops.runner.steps.container import ContainerAction
 
-        image = action.runs.get("image")
-        if not isinstance(image, str) or not image:
-            raise StepFailure(f"{uses}: a docker action needs runs.image")
-        return ContainerAction(uses, image, action, directory, roots)
-    raise StepFailure(f"{uses}: unknown runs.using {action.using!r}")
+        # The reader refuses a docker action without runs.image, and any other runs.using.
+        return ContainerAction(uses, str(action.runs["image"]), action, directory, roots)
+    raise AssertionError(f"{uses}: runs.using {action.using!r} passed the action reader")
