@@ -30,7 +30,7 @@ class CompositeAction(StepHandler):
         self.uses = uses
 
     def main(self, job: JobRun, step: Step, call: StepCall) -> Execution:
-        inputs = action_inputs(self.action, call.inputs, self.uses)
+        inputs = action_inputs(job, self.action, call.inputs, self.uses)
         depth = job.composite_depth
         if depth >= MAX_NESTING:
             raise StepFailure(f"composite actions nest deeper than {MAX_NESTING} levels")

@@ -93,7 +93,9 @@ class ContainerAction(StepHandler):
         if self.inputs is None:
             given = dict(call.inputs)
             self.inputs = (
-                action_inputs(self.action, given, self.uses) if self.action is not None else given
+                action_inputs(job, self.action, given, self.uses)
+                if self.action is not None
+                else given
             )
         if not self.image:
             self.image = self._resolve_image(job, call)

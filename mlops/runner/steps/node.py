@@ -32,7 +32,7 @@ class NodeAction(StepHandler):
     def _prepare(self, job: JobRun, call: StepCall) -> None:
         if self.node is not None:
             return
-        inputs = action_inputs(self.action, call.inputs, self.uses)
+        inputs = action_inputs(job, self.action, call.inputs, self.uses)
         node = job.backend.which("node", job.process_env({}, {}).get("PATH", ""))
         if node is None:
             raise StepFailure(f"{self.uses} is a node action and node is not on PATH")
