@@ -1,11 +1,20 @@
-"""Shared helpers: run the real ``mlops`` CLI, and render projects from the bundled template."""
+"""Shared helpers: run the real ``mlops`` CLI, and render projects from the bundled template.
+
+The generated projects the tests start from (rendered, and trained) are built once per test
+session, not once per pytest-xdist worker: ``build_once`` makes the first worker build them
+under a file lock in the session's shared temporary directory and the others reuse them.
+Tests never change them; each takes a private copy.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -38,13 +47,98 @@ def tree_snapshot(root: Path) -> dict[str, bytes]:
     }
 
 
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "t",
+    "GIT_AUTHOR_EMAIL": "t@example.invalid",
+    "GIT_COMMITTER_NAME": "t",
+    "GIT_COMMITTER_EMAIL": "t@example.invalid",
+}
+
+
+def session_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The temporary directory all of this session's xdist workers share."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    with path.open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def build_once(
+    tmp_path_factory: pytest.TempPathFactory, name: str, build: Callable[[Path], None]
+) -> Path:
+    """``build(directory)`` once per session across workers; the directory, read-only by use."""
+    shared = session_dir(tmp_path_factory) / "shared"
+    shared.mkdir(exist_ok=True)
+    target = shared / name
+    done = shared / f"{name}.done"
+    with _locked(shared / f"{name}.lock"):
+        if not done.exists():
+            shutil.rmtree(target, ignore_errors=True)  # a worker's failed attempt
+            target.mkdir()
+            build(target)
+            done.touch()
+    return target
+
+
+def copy_project(source: Path, target: Path) -> Path:
+    """A private copy of a shared project (git history and DVC cache included)."""
+    shutil.copytree(source, target, symlinks=True)
+    return target
+
+
+def git(root: Path, *args: str) -> str:
+    result = subprocess.run(
+        ["git", *args], cwd=root, env={**os.environ, **IDENTITY}, capture_output=True, text=True
+    )
+    assert result.returncode == 0, f"git {' '.join(args)}: {result.stderr}"
+    return result.stdout
+
+
+def dvc_repro(root: Path) -> str:
+    result = subprocess.run(
+        [sys.executable, "-m", "dvc", "repro"],
+        cwd=root,
+        env={**os.environ, "DVC_NO_ANALYTICS": "1"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.returncode == 0, f"dvc repro:\n{result.stdout}\n{result.stderr}"
+    return result.stdout + result.stderr
+
+
+def _render_default(directory: Path) -> None:
+    result = run_mlops("new", str(directory / "ml-project"), "--defaults")
+    assert result.returncode == 0, result.stderr
+
+
 @pytest.fixture(scope="session")
 def default_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project made by ``mlops new --defaults``, shared read-only by tests."""
-    root = tmp_path_factory.mktemp("default") / "ml-project"
-    result = run_mlops("new", str(root), "--defaults")
-    assert result.returncode == 0, result.stderr
-    return root
+    return build_once(tmp_path_factory, "default", _render_default) / "ml-project"
+
+
+@pytest.fixture(scope="session")
+def trained_project(tmp_path_factory: pytest.TempPathFactory, default_project: Path) -> Path:
+    """The default project with its baseline model (C=1.0) trained and committed on main.
+
+    Two commits: ``mlops new``'s, then "Baseline model" (dvc.lock and the reports). Its
+    ``dvc repro`` log is in ``repro.log`` beside it. Shared read-only: use ``copy_project``.
+    """
+
+    def train(directory: Path) -> None:
+        root = copy_project(default_project, directory / "ml-project")
+        (directory / "repro.log").write_text(dvc_repro(root))
+        git(root, "add", "-A")
+        git(root, "commit", "-qm", "Baseline model")
+
+    return build_once(tmp_path_factory, "trained", train) / "ml-project"
 
 
 @pytest.fixture
@@ -53,3 +147,18 @@ def project_copy(default_project: Path, tmp_path: Path) -> Path:
     target = tmp_path / "ml-project"
     shutil.copytree(default_project, target, symlinks=True)
     return target
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The long tests first (generated-project pipelines, then the other docker tests).
+
+    With pytest-xdist handing out one test at a time (``--maxschedchunk=1`` in pyproject),
+    each worker starts a long test while the other does too, and the many short tests fill
+    the gaps at the end, instead of one long test starting last and running alone.
+    """
+    items.sort(
+        key=lambda item: (
+            item.get_closest_marker("slow") is None,
+            item.get_closest_marker("docker") is None,
+        )
+    )

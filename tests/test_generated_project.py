@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import copy_project
+
 pytestmark = pytest.mark.slow
 
 OFFLINE_ENV = {
@@ -78,11 +80,11 @@ def test_dvc_repro_trains_then_does_nothing(project_copy: Path) -> None:
     assert {line[3:].rstrip("/") for line in status.splitlines()} == {"dvc.lock", "reports"}
 
 
-def test_param_change_reruns_only_train_and_evaluate(project_copy: Path) -> None:
-    _run(project_copy, "dvc", "repro")
-    params = project_copy / "params.yaml"
+def test_param_change_reruns_only_train_and_evaluate(trained_project: Path, tmp_path: Path) -> None:
+    project = copy_project(trained_project, tmp_path / "ml-project")  # `dvc repro` ran there
+    params = project / "params.yaml"
     params.write_text(params.read_text().replace("C: 1.0", "C: 0.05"))
-    rerun = _run(project_copy, "dvc", "repro")
+    rerun = _run(project, "dvc", "repro")
     assert "Running stage 'prepare'" not in rerun.stdout
     assert "Running stage 'train'" in rerun.stdout
     assert "Running stage 'evaluate'" in rerun.stdout

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_mlops
+from tests.conftest import copy_project, run_mlops
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
@@ -36,10 +35,10 @@ def _ok(args: list[str], cwd: Path | None = None, timeout: float = 900) -> str:
 
 @pytest.mark.parametrize("made_by", ["new", "generate"])
 def test_training_image_builds_and_reruns_the_pipeline_after_a_local_repro(
-    project_copy: Path, base_image: str, made_by: str
+    trained_project: Path, tmp_path: Path, base_image: str, made_by: str
 ) -> None:
-    # As the Dockerfile's header suggests, after the user has trained locally.
-    _ok([sys.executable, "-m", "dvc", "repro"], cwd=project_copy, timeout=600)
+    # As the Dockerfile's header suggests, after the user has trained locally (`dvc repro`).
+    project_copy = copy_project(trained_project, tmp_path / "ml-project")
     assert (project_copy / "models/model.joblib").is_file()
     if made_by == "generate":  # `mlops generate dockerfile train` in the existing project
         for name in ("Dockerfile", ".dockerignore"):

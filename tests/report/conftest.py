@@ -1,7 +1,7 @@
 """A real project with history for `mlops report`: main trained, branch `exp` with C=0.01.
 
-Built once per session (two `dvc repro` runs, ~15 s) and copied for each test, so a test
-may change its copy freely.
+Built once per session from the shared trained project (tests/conftest.py: one more
+`dvc repro`) and copied for each test, so a test may change its copy freely.
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_mlops
+from tests.conftest import build_once, copy_project
 
 IDENTITY = {
     "GIT_AUTHOR_NAME": "Report Test",
@@ -100,26 +99,33 @@ class History:
 
 
 @pytest.fixture(scope="session")
-def history(tmp_path_factory: pytest.TempPathFactory) -> History:
-    root = tmp_path_factory.mktemp("report") / "project"
-    created = run_mlops("new", str(root), "--defaults", env=IDENTITY)
-    assert created.returncode == 0, created.stderr
-    initial = git(root, "rev-parse", "HEAD")
-    dvc(root, "repro")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "Train the baseline")
-    main = git(root, "rev-parse", "HEAD")
-    git(root, "checkout", "-q", "-b", "exp")
-    set_param(root, "C: 1.0", "C: 0.01")
-    log = dvc(root, "repro")
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "-m", "Stronger regularisation")
-    return History(root, log, initial, main, git(root, "rev-parse", "HEAD"))
+def history(tmp_path_factory: pytest.TempPathFactory, trained_project: Path) -> History:
+    """The trained default project (main) with branch exp trained at C=0.01, built once."""
+
+    def branch(directory: Path) -> None:
+        root = copy_project(trained_project, directory / "project")
+        git(root, "checkout", "-q", "-b", "exp")
+        set_param(root, "C: 1.0", "C: 0.01")
+        (directory / "repro.log").write_text(dvc(root, "repro"))
+        git(root, "add", "-A")
+        git(root, "commit", "-q", "-m", "Stronger regularisation")
+
+    directory = build_once(tmp_path_factory, "report-history", branch)
+    root = directory / "project"
+    assert git(root, "log", "--format=%s", "main").splitlines()[:2] == [
+        "Baseline model",
+        "Initial commit from mlops new",
+    ]
+    return History(
+        root,
+        (directory / "repro.log").read_text(),
+        git(root, "rev-parse", "main~1"),
+        git(root, "rev-parse", "main"),
+        git(root, "rev-parse", "exp"),
+    )
 
 
 @pytest.fixture
 def project(history: History, tmp_path: Path) -> Path:
     """A private copy of the history's repository, on branch exp, clean."""
-    target = tmp_path / "project"
-    shutil.copytree(history.root, target, symlinks=True)
-    return target
+    return copy_project(history.root, tmp_path / "project")

@@ -2,6 +2,10 @@
 model trained and committed on main, a branch that changes a hyperparameter, and
 ``mlops run pull_request`` — tests and training pass, the CML comment with the metric deltas
 against main is printed and saved, and the project's tree is untouched.
+
+The branch makes a better model, so this is also the generated CI's gate on a pull request
+that improves the model (tests/test_generated_ci.py has the one that makes it worse): the
+train job passes, its comment says the check passes, and the committed dvc.lock is current.
 """
 
 from __future__ import annotations
@@ -13,36 +17,22 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import run_mlops
+from tests.conftest import copy_project, dvc_repro
 from tests.runner.conftest import GIT_ENV, Repo
 
 pytestmark = pytest.mark.slow
 
 
-def test_pull_request_journey(tmp_path: Path) -> None:
-    root = tmp_path / "demo"
-    assert run_mlops("new", str(root), "--defaults").returncode == 0
+def test_pull_request_journey_with_a_better_model(trained_project: Path, tmp_path: Path) -> None:
+    # `mlops new --defaults`, `dvc repro`, commit "Baseline model" on main: the shared project
+    root = copy_project(trained_project, tmp_path / "demo")
     project = Repo(root, tmp_path / "cache")
-    baseline = subprocess.run(
-        [sys.executable, "-m", "dvc", "repro", "-q"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert baseline.returncode == 0, baseline.stderr
-    project.commit("Baseline model")
+    assert project.git("log", "--format=%s", "-1").strip() == "Baseline model"
     project.git("checkout", "-q", "-b", "tune-c")
     params = root / "params.yaml"
+    assert "C: 1.0" in params.read_text()
     params.write_text(params.read_text().replace("C: 1.0", "C: 2.0"))  # a better model
-    tuned = subprocess.run(
-        [sys.executable, "-m", "dvc", "repro", "-q"],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert tuned.returncode == 0, tuned.stderr
+    dvc_repro(root)
     project.commit("Try C=2.0")
     before = project.snapshot()
 
@@ -79,5 +69,11 @@ def test_pull_request_journey(tmp_path: Path) -> None:
     record = Path(result.stderr.split("Run record: ")[-1].strip())
     comments = sorted((record / "comments").glob("*.md"))
     assert len(comments) == 1
-    assert "CML watermark" in comments[0].read_text()
+    saved = comments[0].read_text()
+    assert "CML watermark" in saved
+    # the train job's gate (mlops report --fail-on regressed) passed, and said so
+    assert "**Verdict: ✅ improved**" in saved
+    assert "> ✅ This check passes (`mlops report --fail-on regressed`)" in saved
+    assert "is stale" not in saved  # the branch committed its dvc.lock
+    assert "Model regressed" not in result.stderr
     assert project.snapshot() == before
