@@ -223,8 +223,8 @@ def run(
     if inputs.get("cache"):
         job.state.reporter.line(
             job.key,
-            f"setup-python: cache '{inputs['cache']}' is not used "
-            "locally (packages are already on this machine)",
+            f"setup-python: cache '{inputs['cache']}' is not used locally (the packages "
+            f"{'already on this machine' if job.backend.local else 'the image has'} are reused)",
         )
     where = "" if job.backend.local else f", in {job.backend.where}"
     job.state.reporter.line(
