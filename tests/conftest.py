@@ -149,6 +149,14 @@ def project_copy(default_project: Path, tmp_path: Path) -> Path:
     return target
 
 
+# The longest modules (minutes each on 2 cores), longest first; then the other slow tests.
+LONGEST_FIRST = (
+    "tests/runner/test_journey.py",
+    "tests/test_generated_ci.py",
+    "tests/docker/test_dockerfile.py",
+)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """The long tests first (generated-project pipelines, then the other docker tests).
 
@@ -156,9 +164,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     each worker starts a long test while the other does too, and the many short tests fill
     the gaps at the end, instead of one long test starting last and running alone.
     """
-    items.sort(
-        key=lambda item: (
+
+    def rank(item: pytest.Item) -> tuple[int, bool, bool]:
+        module = item.nodeid.split("::")[0]
+        return (
+            LONGEST_FIRST.index(module) if module in LONGEST_FIRST else len(LONGEST_FIRST),
             item.get_closest_marker("slow") is None,
             item.get_closest_marker("docker") is None,
         )
-    )
+
+    items.sort(key=rank)

@@ -194,6 +194,7 @@ def ensure_service_image() -> str:
 
 
 PROJECT_CI_IMAGE = "mlops-test/project-ci"
+PROJECT_CI_LOCK = ".project-ci.lock"  # also held by the Dockerfile tests' builds
 _INSTALL_LINE = "RUN python -m pip install --no-cache-dir -r requirements.txt"
 
 
@@ -209,7 +210,7 @@ def ensure_project_ci_image(project: Path) -> str:
     if _INSTALL_LINE not in dockerfile:
         raise RuntimeError(f"{project}/Dockerfile no longer has {_INSTALL_LINE!r}")
     head = dockerfile.split(_INSTALL_LINE)[0] + _INSTALL_LINE + "\n"
-    with _building(".project-ci.lock"):  # minutes: the base images' builders need not wait
+    with _building(PROJECT_CI_LOCK):  # minutes: the base images' builders need not wait
         if image_exists(name):
             return name
         with tempfile.TemporaryDirectory(prefix="mlops-project-ci-") as tmp:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import dockerimages
 from tests.conftest import copy_project, run_mlops
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -47,7 +48,10 @@ def test_training_image_builds_and_reruns_the_pipeline_after_a_local_repro(
         assert result.returncode == 0, result.stderr
         assert (project_copy / "Dockerfile").is_file()
 
-    _ok(["docker", "build", "-t", TAG, "."], cwd=project_copy)
+    # Its dependency layer is the project CI image's (tests/dockerimages.py): one pip install
+    # of those packages at a time, so a cold layer cache installs them once, not side by side.
+    with dockerimages._building(dockerimages.PROJECT_CI_LOCK):
+        _ok(["docker", "build", "-t", TAG, "."], cwd=project_copy)
     name = f"mlops-test-train-{os.getpid()}"
     try:
         log = _ok(["docker", "run", "--name", name, TAG])
