@@ -215,6 +215,8 @@ def _actionlint_finding(entry: dict[str, Any], target: LintFile) -> Finding:
             meaning = "context-availability"
         else:
             meaning = "expression"
+    elif kind == "action" and 'defined at "./' in message:
+        meaning = "local-uses"  # a local action's inputs: ours, from the runner's reader
     elif kind == "deprecated-commands":
         deprecated = _DEPRECATED_MESSAGE.match(message)
         needle = f"::{deprecated.group(1)}" if deprecated else None

@@ -261,13 +261,16 @@ class _Checks:
                     self.injection(script, "script")
             if uses.startswith("./"):
                 directory = self.root_dir / uses
-                if find_action_file(directory) is None:
+                action_file = find_action_file(directory)
+                if action_file is None:
                     self.add(
                         uses_node,
                         "local-uses",
                         f"local action {uses!r} has no action.yml in the repository",
                         "warning",
                     )
+                else:
+                    self.action_inputs(step, uses, action_file, with_)
         run = step.get("run")
         if isinstance(run, Scalar) and isinstance(run.value, str):
             self.injection(run, "run")
@@ -284,6 +287,39 @@ class _Checks:
                         "write token: the PR author's code would run with them; use "
                         "'on: pull_request' to build PR code",
                     )
+
+    def action_inputs(
+        self, step: Mapping, uses: str, action_file: Path, with_: Mapping | None
+    ) -> None:
+        """A local action's inputs against its action.yml (read by the runner's reader): a
+        required input without a default that is not given (GitHub's runner does not enforce
+        it, so the action gets ''), and inputs the action does not declare (GitHub warns)."""
+        action = read_action(action_file, str(action_file)).action
+        if action is None:
+            return  # its own findings are reported when the action.yml is linted
+        given = {str(k.value).lower(): k for k, _ in with_} if with_ is not None else {}
+        declared = {name.lower() for name in action.inputs}
+        if action.using == "docker":
+            declared |= {"entrypoint", "args"}
+        for name, spec in action.inputs.items():
+            if spec.required and spec.default is None and name.lower() not in given:
+                self.add(
+                    step,
+                    "local-uses",
+                    f"{uses} requires input {name!r}, which this step does not give; GitHub "
+                    "runs the action anyway, with the input empty",
+                    "warning",
+                )
+        for name, key in given.items():
+            if name not in declared:
+                known = ", ".join(action.inputs) or "none"
+                self.add(
+                    key,
+                    "local-uses",
+                    f"{uses} has no input {str(key.value)!r} (its inputs: {known}); GitHub "
+                    "passes it on with a warning",
+                    "warning",
+                )
 
     def pinned(self, node: Node, uses: str) -> None:
         if uses.startswith(("./", "docker://")) or "@" not in uses or "${{" in uses:

@@ -366,3 +366,38 @@ def test_discovery_skips_nested_workflow_copies_and_ignored_files(tmp_path: Path
     # A workflow directory given explicitly is read, as is any *.yml file given explicitly.
     assert rules(root, "vendor/x/.github") == [(2, "syntax")]
     assert rules(root, "vendor/x/.github/workflows/bad.yml") == [(2, "syntax")]
+
+
+def test_local_action_inputs_against_its_action_yml(tmp_path: Path) -> None:
+    body = (
+        "    steps:\n" + CHECKOUT + "      - uses: ./.github/actions/greet\n"
+        "        with:\n          whom: world\n"
+    )
+    action = (
+        "name: greet\ndescription: d\ninputs:\n  who: {required: true}\n"
+        "  greeting: {required: true, default: hi}\n"
+        "runs:\n  using: composite\n  steps:\n    - run: echo hi\n      shell: bash\n"
+    )
+    root = repo_with(
+        tmp_path,
+        {".github/workflows/w.yml": workflow(body), ".github/actions/greet/action.yml": action},
+    )
+    result = run_lint([".github/workflows/w.yml"], cwd=root, tools=False)
+    assert [(f.line, f.column, f.severity, f.rule, f.message) for f in result.findings] == [
+        (
+            12,
+            9,
+            "warning",
+            "local-uses",
+            "./.github/actions/greet requires input 'who', which this step does not give; "
+            "GitHub runs the action anyway, with the input empty",
+        ),
+        (
+            14,
+            11,
+            "warning",
+            "local-uses",
+            "./.github/actions/greet has no input 'whom' (its inputs: who, greeting); GitHub "
+            "passes it on with a warning",
+        ),
+    ]
