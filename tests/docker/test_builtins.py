@@ -7,6 +7,7 @@ host. The images are the local stand-ins of tests/dockerimages.py.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -135,10 +136,16 @@ def test_setup_cml_in_a_container_saves_the_comment_in_the_run_record(repo: Repo
 
 
 def test_setup_dvc_in_a_container_uses_its_dvc_or_installs_the_version_asked(
-    repo: Repo, project_ci_image: str
+    repo: Repo, project_ci_image: str, default_project: Path
 ) -> None:
+    # The image has the project's locked dvc; the job asks for another release.
+    lock = (default_project / "requirements.txt").read_text()
+    locked = re.search(r"^dvc==(\S+)", lock, re.MULTILINE)
+    assert locked is not None, "the project's lock has no dvc"
+    locked_version = locked.group(1)
+    other = "3.67.1" if locked_version == "3.67.0" else "3.67.0"
     repo.workflow(
-        """
+        f"""
         on: push
         jobs:
           present:
@@ -154,7 +161,7 @@ def test_setup_dvc_in_a_container_uses_its_dvc_or_installs_the_version_asked(
                   python-version: "3.11"
               - uses: iterative/setup-dvc@v1
                 with:
-                  version: "3.67.0"
+                  version: "{other}"
               - run: |
                   echo "dvc $(dvc --version) at $(command -v dvc)"
                   # the job's own Python does not get the tool's packages
@@ -168,8 +175,8 @@ def test_setup_dvc_in_a_container_uses_its_dvc_or_installs_the_version_asked(
     assert run.returncode == 0, run.stderr
     log = run.stderr
     assert "[present]   dvc: using /usr/local/bin/dvc in the container" in log
-    assert "[present]   dvc 3.67.1 at /usr/local/bin/dvc" in log  # the image's, from the lock
-    assert "[pinned]   dvc: installing dvc==3.67.0 in the container" in log
-    pinned = log.split("[pinned]   dvc 3.67.0 at ")[1].splitlines()[0]
+    assert f"[present]   dvc {locked_version} at /usr/local/bin/dvc" in log  # the image's
+    assert f"[pinned]   dvc: installing dvc=={other} in the container" in log
+    pinned = log.split(f"[pinned]   dvc {other} at ")[1].splitlines()[0]
     assert pinned.endswith("/temp/dvc-bin/dvc"), log
-    assert "[pinned]   Version: 3.67.1" in log
+    assert f"[pinned]   Version: {locked_version}" in log
