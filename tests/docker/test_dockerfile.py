@@ -102,10 +102,16 @@ def test_serving_image_builds_and_answers_health_and_predict(
     name = f"mlops-test-serve-{os.getpid()}"
     layers: list[str] = []
     try:
+        # The dependency layer comes from what the training build (or an earlier serving
+        # build) left, named, so no other build's chain of the same instructions is taken.
         with dockerimages._building(dockerimages.PROJECT_CI_LOCK):
-            log = _ok(
-                ["docker", "build", "-f", "Dockerfile.serve", "-t", tag, "."], cwd=project_copy
-            )
+            cache = [
+                f"--cache-from={image}"
+                for image in (DEPENDENCIES_TAG, TAG)
+                if dockerimages.image_exists(image)
+            ]
+            build = ["docker", "build", *cache, "-f", "Dockerfile.serve", "-t", tag, "."]
+            log = _ok(build, cwd=project_copy)
         layers = re.findall(r"---> ([0-9a-f]{12})$", log, flags=re.MULTILINE)
         _ok(["docker", "tag", _layer_of(log, "RUN python -m pip install"), DEPENDENCIES_TAG])
         assert "Running stage 'train'" in log, log[-3000:]  # trained in the build stage
