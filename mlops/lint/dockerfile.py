@@ -1,7 +1,9 @@
 """Dockerfile checks hadolint does not make: the final stage must switch to a non-root USER.
 
 hadolint flags a final ``USER root`` (DL3002) but not a Dockerfile with no ``USER`` at all,
-whose container then runs as root.
+whose container then runs as root. The Dockerfile of a Docker container action is exempt:
+GitHub requires such actions to run as the default user, root (a ``USER`` would lose access
+to the mounted workspace and file commands).
 """
 
 from __future__ import annotations
@@ -65,13 +67,15 @@ def _user_name(arguments: str) -> str:
     return value.split(":", 1)[0]
 
 
-def lint_dockerfile(shown: str, data: bytes) -> list[Finding]:
+def lint_dockerfile(shown: str, data: bytes, *, action_image: bool = False) -> list[Finding]:
     text = data.decode("utf-8", errors="replace")
     parsed = instructions(text)
     stages = [i for i in parsed if i.keyword == "FROM"]
     if not stages:
         rule = "dockerfile-syntax"
         return [Finding(shown, 1, 1, severity_of(rule), rule, "no FROM instruction")]
+    if action_image:
+        return []
     final = stages[-1]
     users = [i for i in parsed if i.keyword == "USER" and i.line > final.line]
     rule = "dockerfile-root-user"

@@ -98,6 +98,31 @@ def _drop_redundant(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if not (f.rule == "unparsable" and f.path in invalid)]
 
 
+def _is_action_image(dockerfile: Path, root: Path) -> bool:
+    """Whether a Docker container action (``runs.using: docker``) in the Dockerfile's
+    directory or one above it, inside the project, builds this Dockerfile."""
+    from mlops.workflow.schema.actionfile import ACTION_FILES, read_action
+
+    target = dockerfile.resolve()
+    root = root.resolve()
+    for directory in target.parents:
+        for name in ACTION_FILES:
+            path = directory / name
+            if not path.is_file():
+                continue
+            try:
+                action = read_action(path, str(path)).action
+            except Exception:  # the action's own checks report what is wrong with it
+                continue
+            image = action.runs.get("image") if action is not None else None
+            if action is not None and action.using == "docker" and isinstance(image, str):
+                if (directory / image).resolve() == target:
+                    return True
+        if directory == root or root not in directory.parents:
+            break
+    return False
+
+
 def _own_checks(files: list[LintFile], data: dict[Path, bytes], root: Path) -> list[Finding]:
     from mlops.lint import dockerfile, dvc, workflows
 
@@ -118,7 +143,9 @@ def _own_checks(files: list[LintFile], data: dict[Path, bytes], root: Path) -> l
             elif item.kind == "params":
                 findings += dvc.lint_params_file(item.path, item.shown, content)
             elif item.kind == "dockerfile":
-                findings += dockerfile.lint_dockerfile(item.shown, content)
+                findings += dockerfile.lint_dockerfile(
+                    item.shown, content, action_image=_is_action_image(item.path, item.root)
+                )
         except Exception as error:  # a bug of ours must not hide the other files' findings
             findings.append(
                 Finding(

@@ -401,3 +401,23 @@ def test_local_action_inputs_against_its_action_yml(tmp_path: Path) -> None:
             "passes it on with a warning",
         ),
     ]
+
+
+def test_a_docker_action_image_may_run_as_root_but_other_dockerfiles_may_not(
+    tmp_path: Path,
+) -> None:
+    # GitHub runs Docker container actions as root (a USER loses the mounted workspace).
+    root = repo_with(
+        tmp_path,
+        {
+            ".github/actions/greet/action.yml": (
+                "name: greet\ndescription: says hello\n"
+                "runs:\n  using: docker\n  image: build/Dockerfile\n"
+            ),
+            ".github/actions/greet/build/Dockerfile": "FROM python:3.11-slim\nCMD [\"true\"]\n",
+            "Dockerfile": "FROM python:3.11-slim\nCMD [\"true\"]\n",
+        },
+    )
+    found = findings(root)
+    assert ("Dockerfile", 1, 1, "dockerfile-root-user") in found
+    assert not [f for f in found if f[0].endswith("build/Dockerfile")]
