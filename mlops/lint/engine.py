@@ -114,10 +114,11 @@ def _is_action_image(dockerfile: Path, root: Path) -> bool:
                 action = read_action(path, str(path)).action
             except Exception:  # the action's own checks report what is wrong with it
                 continue
-            image = action.runs.get("image") if action is not None else None
-            if action is not None and action.using == "docker" and isinstance(image, str):
-                if (directory / image).resolve() == target:
-                    return True
+            if action is None or action.using != "docker":
+                continue
+            image = action.runs.get("image")
+            if isinstance(image, str) and (directory / image).resolve() == target:
+                return True
         if directory == root or root not in directory.parents:
             break
     return False
