@@ -414,8 +414,8 @@ def test_a_docker_action_image_may_run_as_root_but_other_dockerfiles_may_not(
                 "name: greet\ndescription: says hello\n"
                 "runs:\n  using: docker\n  image: build/Dockerfile\n"
             ),
-            ".github/actions/greet/build/Dockerfile": "FROM python:3.11-slim\nCMD [\"true\"]\n",
-            "Dockerfile": "FROM python:3.11-slim\nCMD [\"true\"]\n",
+            ".github/actions/greet/build/Dockerfile": 'FROM python:3.11-slim\nCMD ["true"]\n',
+            "Dockerfile": 'FROM python:3.11-slim\nCMD ["true"]\n',
         },
     )
     found = findings(root)
