@@ -13,6 +13,31 @@ from pathlib import Path
 import pytest
 
 from tests import dockerimages
+from tests.runner.conftest import Repo, newest_record
+
+LABEL = "dev.mlops.run"
+
+
+def left_behind(run_id: str) -> list[str]:
+    """Containers, networks, volumes and images still carrying the run's label."""
+    found = []
+    for kind in ("container", "network", "volume", "image"):
+        listing = {"container": ["ps", "-a"], "image": ["images"]}.get(kind, [kind, "ls"])
+        out = subprocess.run(
+            ["docker", *listing, "-q", "--filter", f"label={LABEL}={run_id}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        found += [f"{kind} {item}" for item in out]
+    return found
+
+
+def run_label(repo: Repo) -> str:
+    """The name of the repository's newest run record (the run's label value)."""
+    record = newest_record(repo.cache)
+    assert record is not None
+    return record.name
 
 
 @pytest.fixture(scope="session")

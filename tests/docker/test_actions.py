@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.runner.conftest import Repo, newest_record
+from tests.docker.conftest import left_behind, run_label
+from tests.runner.conftest import Repo, new_repo
 
 pytestmark = pytest.mark.docker
 
-LABEL = "dev.mlops.run"
 BASE = "python:3.11.11-slim-bookworm"
 
 ACTION_YML = """\
@@ -61,34 +61,7 @@ fi
 
 @pytest.fixture
 def repo(tmp_path: Path, base_image: str) -> Repo:
-    root = tmp_path / "repo"
-    root.mkdir()
-    project = Repo(root, tmp_path / "cache")
-    project.git("init", "-q", "-b", "main")
-    project.git("remote", "add", "origin", "https://github.com/acme/widgets.git")
-    project.write("README.md", "hello\n")
-    project.commit("init")
-    return project
-
-
-def _left_behind(run_id: str) -> list[str]:
-    """Containers and images still carrying the run's label."""
-    found = []
-    for listing in (["ps", "-a"], ["images"]):
-        out = subprocess.run(
-            ["docker", *listing, "-q", "--filter", f"label={LABEL}={run_id}"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()
-        found += [f"{listing[0]} {item}" for item in out]
-    return found
-
-
-def _run_id(repo: Repo) -> str:
-    record = newest_record(repo.cache)
-    assert record is not None
-    return record.name
+    return new_repo(tmp_path)
 
 
 def _backend_args(backend: str) -> list[str]:
@@ -149,7 +122,7 @@ def test_docker_step_and_dockerfile_action_with_inputs_args_and_pre_post(
     assert "post: state=done,done" in out
     assert "Post ./greet" in out
     assert repo.snapshot() == before
-    assert _left_behind(_run_id(repo)) == []
+    assert left_behind(run_label(repo)) == []
 
 
 def test_failing_container_fails_the_run_and_a_timeout_kills_it(repo: Repo) -> None:
@@ -178,7 +151,7 @@ def test_failing_container_fails_the_run_and_a_timeout_kills_it(repo: Repo) -> N
     steps = [e for e in run.events if e.get("event") == "step_finished"]
     assert steps[0]["result"] == "failure" and steps[0]["detail"] == "exit code 3", steps
     assert "timed out" in steps[1]["detail"] and steps[1]["seconds"] < 30, steps
-    assert _left_behind(_run_id(repo)) == []
+    assert left_behind(run_label(repo)) == []
 
 
 def test_missing_images_and_a_dockerfile_outside_the_action_fail_in_one_line(
@@ -239,7 +212,7 @@ def test_missing_images_and_a_dockerfile_outside_the_action_fail_in_one_line(
         "mlops: error: a: docker://mlops-test/not-here:0: image mlops-test/not-here:0 is not on this "
         "machine; build or pull it (docker pull), or run with --pull"
     ]
-    assert _left_behind(_run_id(repo)) == []
+    assert left_behind(run_label(repo)) == []
 
 
 def test_docker_step_reaches_the_jobs_service_by_name(
@@ -265,7 +238,7 @@ def test_docker_step_reaches_the_jobs_service_by_name(
     run = repo.run("push", "--backend", "docker", timeout=240)
     assert run.returncode == 0, run.stderr
     assert "service says hello from the service" in run.stderr
-    assert _left_behind(_run_id(repo)) == []
+    assert left_behind(run_label(repo)) == []
 
 
 def test_ctrl_c_kills_the_action_container(repo: Repo) -> None:
@@ -295,9 +268,9 @@ def test_ctrl_c_kills_the_action_container(repo: Repo) -> None:
     for line in process.stdout:
         if json.loads(line).get("line") == "started":
             break
-    run_id = _run_id(repo)
-    assert _left_behind(run_id), "the action's container should be running now"
+    run_id = run_label(repo)
+    assert left_behind(run_id), "the action's container should be running now"
     process.send_signal(signal.SIGINT)
     process.communicate(timeout=60)
     assert process.returncode == 128 + signal.SIGINT
-    assert _left_behind(run_id) == []
+    assert left_behind(run_id) == []

@@ -15,44 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.runner.conftest import Repo, newest_record
+from tests.docker.conftest import left_behind, run_label
+from tests.runner.conftest import Repo, new_repo
 
 pytestmark = pytest.mark.docker
-
-LABEL = "dev.mlops.run"
 
 
 @pytest.fixture
 def repo(tmp_path: Path, runner_image: str, service_image: str, base_image: str) -> Repo:
-    root = tmp_path / "repo"
-    root.mkdir()
-    project = Repo(root, tmp_path / "cache")
-    project.git("init", "-q", "-b", "main")
-    project.git("remote", "add", "origin", "https://github.com/acme/widgets.git")
-    project.write("README.md", "hello\n")
-    project.commit("init")
-    return project
-
-
-def _left_behind(run_id: str) -> list[str]:
-    """Containers, networks and volumes still carrying the run's label."""
-    found = []
-    for kind in ("container", "network", "volume"):
-        listing = ["ps", "-a"] if kind == "container" else [kind, "ls"]
-        out = subprocess.run(
-            ["docker", *listing, "-q", "--filter", f"label={LABEL}={run_id}"],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()
-        found += [f"{kind} {item}" for item in out]
-    return found
-
-
-def _run_id(repo: Repo) -> str:
-    record = newest_record(repo.cache)
-    assert record is not None
-    return record.name
+    return new_repo(tmp_path)
 
 
 def test_outputs_env_services_by_name_and_by_mapped_port(repo: Repo, tmp_path: Path) -> None:
@@ -122,7 +93,7 @@ def test_outputs_env_services_by_name_and_by_mapped_port(repo: Repo, tmp_path: P
     assert "The service 'skipped' will not be started" in run.stderr
     assert "credentials are ignored locally" in run.stderr
     assert repo.snapshot() == before
-    assert _left_behind(_run_id(repo)) == []
+    assert left_behind(run_label(repo)) == []
 
 
 def test_a_failing_step_in_a_container_fails_the_run_and_cleans_up(repo: Repo) -> None:
@@ -152,7 +123,7 @@ def test_a_failing_step_in_a_container_fails_the_run_and_cleans_up(repo: Repo) -
     # The step timeout (3 s) killed `sleep 60` inside the container.
     assert "timed out" in sleeper["detail"] and sleeper["seconds"] < 30, sleeper
     assert repo.snapshot() == before
-    assert _left_behind(_run_id(repo)) == []
+    assert left_behind(run_label(repo)) == []
 
 
 def test_missing_image_exits_2_naming_it(repo: Repo) -> None:
@@ -216,12 +187,12 @@ def test_a_signal_cancels_and_removes_everything_labelled(repo: Repo, signum: in
     for line in process.stdout:
         if line.rstrip().endswith("   started"):
             break
-    run_id = _run_id(repo)
-    assert _left_behind(run_id), "the job's containers should be running now"
+    run_id = run_label(repo)
+    assert left_behind(run_id), "the job's containers should be running now"
     process.send_signal(signum)
     rest, _ = process.communicate(timeout=120)
     assert process.returncode != 0, rest
-    assert _left_behind(run_id) == []
+    assert left_behind(run_id) == []
     assert repo.snapshot() == before
 
 

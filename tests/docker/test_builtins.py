@@ -12,21 +12,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.runner.conftest import Repo
+from tests.runner.conftest import Repo, new_repo
 
 pytestmark = pytest.mark.docker
 
 
 @pytest.fixture
 def repo(tmp_path: Path, runner_image: str) -> Repo:
-    root = tmp_path / "repo"
-    root.mkdir()
-    project = Repo(root, tmp_path / "cache")
-    project.git("init", "-q", "-b", "main")
-    project.git("remote", "add", "origin", "https://github.com/acme/widgets.git")
-    project.write("README.md", "hello\n")
-    project.commit("init")
-    return project
+    return new_repo(tmp_path)
 
 
 def _results(log: str) -> dict[str, str]:

@@ -94,8 +94,8 @@ def newest_record(cache: Path) -> Path | None:
     return max(runs, key=lambda p: p.stat().st_mtime) if runs else None
 
 
-@pytest.fixture
-def repo(tmp_path: Path) -> Repo:
+def new_repo(tmp_path: Path) -> Repo:
+    """A git repository with one commit and a GitHub origin, its own run-record cache."""
     root = tmp_path / "repo"
     root.mkdir()
     project = Repo(root, tmp_path / "cache")
@@ -104,3 +104,8 @@ def repo(tmp_path: Path) -> Repo:
     project.write("README.md", "hello\n")
     project.commit("init")
     return project
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repo:
+    return new_repo(tmp_path)
