@@ -53,11 +53,9 @@ def setup_cml(
             "it (comments and checks are saved in the run record, not sent)",
         )
         return {}, False, ""
-    variables = {
-        "MLOPS_RUN_RECORD": str(job.state.record.path),
-        "MLOPS_JOB": job.key,
-        "MLOPS_JOB_ROOT": str(job.root),
-    }
+    from mlops.runner.cml.store import job_environment
+
+    variables = job_environment(job.state.record.path, job.key, job.root)
     assignments = " ".join(f"{name}={shlex.quote(value)}" for name, value in variables.items())
     program = f"{assignments} exec {shlex.quote(sys.executable)} -m mlops.runner.cml"
     for name, prefix in {"cml": "", **legacy}.items():

@@ -30,6 +30,8 @@ import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mlops.runner.cml.store import job_environment
+
 if TYPE_CHECKING:
     from mlops.runner.job import JobRun
 
@@ -189,9 +191,7 @@ class Relay:
             **self.job.state.host_env,
             **forwarded,
             "GITHUB_EVENT_PATH": str(self.job.contexts["github"].get("event_path") or ""),
-            "MLOPS_RUN_RECORD": str(self.job.state.record.path),
-            "MLOPS_JOB": self.job.key,
-            "MLOPS_JOB_ROOT": str(self.job.root),
+            **job_environment(self.job.state.record.path, self.job.key, self.job.root),
             "MLOPS_CML_CONTAIN": str(self.root),
         }
         with (request / "stdin").open("rb") as stdin:

@@ -56,6 +56,12 @@ class Store:
             stream.write(json.dumps(entry) + "\n")
 
 
+def job_environment(record: Path, job: str, job_root: Path) -> dict[str, str]:
+    """What the local cml process of a job needs to find its store (:func:`from_environment`)
+    and the job's own directories."""
+    return {"MLOPS_RUN_RECORD": str(record), "MLOPS_JOB": job, "MLOPS_JOB_ROOT": str(job_root)}
+
+
 def from_environment() -> Store | None:
     record = os.environ.get("MLOPS_RUN_RECORD")
     if not record or not Path(record).is_dir():
