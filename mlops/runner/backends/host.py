@@ -111,36 +111,86 @@ def _descendants() -> tuple[list[tuple[int, int]], list[int]]:
     """Live descendants of this process as (pid, start time in clock ticks), and the exited
     children (zombies) of this process.
 
-    Under a subreaper the descendants are everything a step started, however it detached;
-    one pass over /proc (os.open rather than pathlib: this runs at the end of every job).
+    Under a subreaper the descendants are everything a step started, however it detached.
+    The tree is walked down from this process through /proc/<pid>/task/<tid>/children, so
+    the cost follows the number of descendants, not of processes on the machine; a kernel
+    without those files gets one pass over /proc. os.open rather than pathlib: this runs at
+    the end of every job.
     """
     me = os.getpid()
-    children: dict[int, list[tuple[int, int]]] = {}
+    tree = _tree_from_children_files(me)
+    if tree is None:
+        tree = _tree_from_proc_scan()
+    found: list[tuple[int, int]] = []
     zombies: list[int] = []
+    stack = [me]
+    while stack:
+        parent = stack.pop()
+        for pid, state, started in tree.get(parent, []):
+            if state in (b"Z", b"X"):  # exited: nothing left to end, only to reap
+                if parent == me:
+                    zombies.append(pid)
+                continue
+            found.append((pid, started))
+            stack.append(pid)
+    return found, zombies
+
+
+_Tree = dict[int, list[tuple[int, bytes, int]]]  # parent -> (pid, state, start ticks)
+
+
+def _stat(pid: int | str) -> tuple[int, bytes, int]:
+    """(parent pid, state, start time in clock ticks) from /proc/<pid>/stat."""
+    fields = _read(f"/proc/{pid}/stat", 1024).rsplit(b")", 1)[1].split()
+    return int(fields[1]), fields[0], int(fields[19])
+
+
+def _tree_from_children_files(root: int) -> _Tree | None:
+    """The process tree under ``root``; None if the kernel has no ``children`` files."""
+    tree: _Tree = {}
+    stack = [root]
+    while stack:
+        parent = stack.pop()
+        try:
+            threads = os.listdir(f"/proc/{parent}/task")  # noqa: PTH208  (hot path)
+        except OSError:  # it exited meanwhile
+            continue
+        for thread in threads:
+            try:
+                listed = _read(f"/proc/{parent}/task/{thread}/children")
+            except FileNotFoundError:
+                if parent == root and thread == str(root):
+                    return None  # no CONFIG_PROC_CHILDREN
+                continue
+            except OSError:
+                continue
+            for pid in map(int, listed.split()):
+                try:
+                    _parent, state, started = _stat(pid)
+                except (OSError, IndexError, ValueError):
+                    continue
+                tree.setdefault(parent, []).append((pid, state, started))
+                if state not in (b"Z", b"X"):
+                    stack.append(pid)
+    return tree
+
+
+def _tree_from_proc_scan() -> _Tree:
+    """The whole process table as a tree, in one pass over /proc."""
+    tree: _Tree = {}
     try:
-        entries = os.listdir("/proc")  # noqa: PTH208  (the hot path; see above)
+        entries = os.listdir("/proc")  # noqa: PTH208  (hot path)
     except OSError:
-        return [], []
+        return tree
     for entry in entries:
         if not entry.isdigit():
             continue
         try:
-            fields = _read(f"/proc/{entry}/stat", 1024).rsplit(b")", 1)[1].split()
-        except (OSError, IndexError):
+            parent, state, started = _stat(entry)
+        except (OSError, IndexError, ValueError):
             continue
-        pid, parent = int(entry), int(fields[1])
-        if fields[0] in (b"Z", b"X"):  # exited: nothing left to end, only to reap
-            if parent == me:
-                zombies.append(pid)
-            continue
-        children.setdefault(parent, []).append((pid, int(fields[19])))
-    found: list[tuple[int, int]] = []
-    stack = [me]
-    while stack:
-        for item in children.get(stack.pop(), []):
-            found.append(item)
-            stack.append(item[0])
-    return found, zombies
+        tree.setdefault(parent, []).append((int(entry), state, started))
+    return tree
 
 
 def _kill_group(pgid: int) -> None:
