@@ -1,6 +1,6 @@
 """Entry point for ``python -m mlops``."""
 
-from mlops.cli import main
+from mlops.cli import entry
 
 if __name__ == "__main__":
-    main()
+    entry()

@@ -8,9 +8,12 @@ when used; heavy modules (copier, dvc, matplotlib) are imported inside the comma
 
 from __future__ import annotations
 
+import atexit
 import gc
+import os
 import sys
-from typing import ClassVar
+import threading
+from typing import ClassVar, NoReturn
 
 import click
 
@@ -85,6 +88,34 @@ def main(argv: list[str] | None = None) -> None:
         _err(f"mlops: internal error: {_masked_line(error)}")
         sys.exit(1)
     sys.exit(0)
+
+
+def entry() -> NoReturn:
+    """The console script and ``python -m mlops``: ``main``, then a quick exit.
+
+    When nothing is registered to run at exit and no other thread is alive, the process ends
+    with ``os._exit`` once stdout and stderr are flushed: the interpreter's teardown (freeing
+    every imported module) is ~10 ms, a sixth of a one-step ``mlops run``.
+    """
+    try:
+        main()
+    except SystemExit as exit_:
+        code = exit_.code
+    else:  # pragma: no cover  (main always exits)
+        code = 0
+    if not isinstance(code, int) or not _nothing_waits_for_exit():
+        sys.exit(code)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except OSError:  # a reader that went away (a closed pipe): nothing more can be said
+        os._exit(code or 1)
+    os._exit(code)
+
+
+def _nothing_waits_for_exit() -> bool:
+    pending = getattr(atexit, "_ncallbacks", None)  # CPython's count of atexit handlers
+    return pending is not None and pending() == 0 and threading.active_count() == 1
 
 
 def _masked_line(error: BaseException) -> str:

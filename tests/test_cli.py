@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 from mlops import __version__
 from tests.conftest import run_mlops
 
@@ -49,9 +52,6 @@ def test_missing_argument_is_one_line_and_exit_2() -> None:
 
 
 def test_help_does_not_import_heavy_modules() -> None:
-    import subprocess
-    import sys
-
     code = (
         "import sys; from mlops.cli import cli; "
         "heavy = [m for m in ('copier', 'dvc', 'docker', 'rich', 'sklearn', 'pandas') "
@@ -59,3 +59,26 @@ def test_help_does_not_import_heavy_modules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"imported at startup: {out.stdout.strip()}"
+
+
+def _entry(argv: list[str], prelude: str = "") -> subprocess.CompletedProcess[str]:
+    code = f"import sys\n{prelude}\nfrom mlops.cli import entry\nsys.argv = ['mlops', *{argv!r}]\nentry()\n"
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
+    )
+
+
+def test_the_quick_exit_delivers_all_output_and_keeps_the_exit_code() -> None:
+    help_text = _entry(["run", "--help"])
+    assert help_text.returncode == 0
+    assert help_text.stdout.rstrip().endswith(run_mlops("run", "--help").stdout.rstrip()[-200:])
+    assert len(help_text.stdout) > 2000  # more than one buffer's worth, all of it flushed
+    bad = _entry(["run", "--no-such-flag"])
+    assert bad.returncode == 2
+    assert "--no-such-flag" in bad.stderr
+
+
+def test_exit_handlers_still_run_when_something_registered_one() -> None:
+    result = _entry(["--version"], prelude="import atexit; atexit.register(print, 'handler ran')")
+    assert result.returncode == 0
+    assert result.stdout.splitlines()[-1] == "handler ran"

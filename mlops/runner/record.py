@@ -28,8 +28,17 @@ CML_INDEX = "cml.jsonl"  # mlops.runner.cml.store.INDEX
 
 
 def prune_runs(runs: Path, keep: int) -> None:
-    """Remove all but the newest ``keep`` run records (names sort by start time)."""
-    records = sorted(p for p in runs.iterdir() if p.is_dir()) if runs.is_dir() else []
+    """Remove all but the newest ``keep`` run records (names sort by start time).
+
+    One directory listing when nothing is to be removed: this runs at every start.
+    """
+    try:
+        names = sorted(os.listdir(runs))  # noqa: PTH208  (start-up path)
+    except OSError:
+        return
+    if len(names) <= keep:
+        return
+    records = [runs / name for name in names if (runs / name).is_dir()]
     for old in records[: max(0, len(records) - keep)]:
         shutil.rmtree(old, ignore_errors=True)
 
