@@ -71,7 +71,7 @@ def create(directory: Path) -> dict[str, Path]:
     return files
 
 
-@dataclass
+@dataclass(eq=False)
 class Collected:
     """What a process wrote to its command files."""
 

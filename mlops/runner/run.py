@@ -88,7 +88,7 @@ def parse_local_repositories(values: tuple[str, ...]) -> dict[str, Path]:
     return mapping
 
 
-@dataclass
+@dataclass(eq=False)
 class RunResult:
     """What a run ended with: its exit code, each job's (or leg's) record, each job's outcome."""
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from mlops.runner.job import JobRun
 
 
-@dataclass
+@dataclass(eq=False)
 class RunOptions:
     """What the command line asks of a run: secrets, variables, env, backend and output."""
 
@@ -40,7 +40,7 @@ class RunOptions:
     pull: bool = False
 
 
-@dataclass
+@dataclass(eq=False)
 class JobRecord:
     """One job's (or matrix leg's) line in the run's results."""
 

@@ -26,7 +26,7 @@ class Execution(NamedTuple):
     detail: str = ""
 
 
-@dataclass
+@dataclass(eq=False)
 class StepResult:
     """A step's ``outcome`` (before continue-on-error) and ``conclusion`` (after), and outputs."""
 
@@ -39,7 +39,7 @@ class StepResult:
         return {"outputs": self.outputs, "outcome": self.outcome, "conclusion": self.conclusion}
 
 
-@dataclass
+@dataclass(eq=False)
 class JobResult:
     """A job's (or matrix leg's) result, its outputs, why (when not obvious), and duration."""
 

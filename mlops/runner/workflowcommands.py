@@ -31,7 +31,7 @@ def _unescape_property(text: str) -> str:
     return _unescape_data(text).replace("%3A", ":").replace("%2C", ",")
 
 
-@dataclass
+@dataclass(eq=False)
 class Command:
     """One ``::name key=value,...::message`` workflow command from a step's output."""
 
@@ -52,7 +52,7 @@ def parse(line: str) -> Command | None:
     return Command(match.group(1).lower(), properties, _unescape_data(match.group(3)))
 
 
-@dataclass
+@dataclass(eq=False)
 class CommandState:
     """Per-process state: the stop-commands token while commands are paused, and what the
     deprecated commands set (applied by the caller when the process ends)."""

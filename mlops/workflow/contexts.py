@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class RunContexts:
     """The contexts one workflow run (or one reusable-workflow call) shares across its jobs."""
 

@@ -36,7 +36,7 @@ DEFAULT_ACTION = {
 SERVER_URL = "https://github.com"
 
 
-@dataclass
+@dataclass(eq=False)
 class Event:
     """An event to run workflows for, with everything derived from it."""
 
@@ -231,7 +231,7 @@ def github_context(event: Event, repo: Repository, workflow: Workflow) -> dict[s
     }
 
 
-@dataclass
+@dataclass(eq=False)
 class TriggerDecision:
     """Whether an event triggers a workflow, and why not when it does not."""
 

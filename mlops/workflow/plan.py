@@ -29,7 +29,7 @@ from mlops.workflow.workflowcache import load_workflow
 MAX_REUSE_DEPTH = 4  # GitHub allows four levels of nested reusable workflows
 
 
-@dataclass
+@dataclass(eq=False)
 class PlannedJob:
     """A job placed in the plan: its key, needs, stage and matrix legs (when known)."""
 
@@ -53,7 +53,7 @@ class PlannedJob:
         return self.job.display_name
 
 
-@dataclass
+@dataclass(eq=False)
 class Plan:
     """What a run executes: the event, the triggered workflows and their jobs by key."""
 

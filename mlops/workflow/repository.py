@@ -109,7 +109,7 @@ class GitDir:
         return merged
 
 
-@dataclass
+@dataclass(eq=False)
 class Repository:
     """A git work tree (or a plain directory: then the facts are placeholders)."""
 

@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class JobPaths:
     """A job's own directories."""
 

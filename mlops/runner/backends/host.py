@@ -36,7 +36,7 @@ from mlops.runner.backends import JobPaths
 DRAIN_SECONDS = 0.5  # after the main process exits, how long to wait for buffered output
 
 
-@dataclass
+@dataclass(eq=False)
 class ProcessResult:
     """How a step's process ended: its exit code, or a timeout or cancel."""
 
@@ -45,7 +45,7 @@ class ProcessResult:
     cancelled: bool = False
 
 
-@dataclass
+@dataclass(eq=False)
 class ProbeResult:
     """What a short command the runner itself runs (``probe``) printed, and its exit code."""
 

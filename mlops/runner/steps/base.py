@@ -22,7 +22,7 @@ class StepFailure(Exception):
     """An action or step that cannot go on; the message is shown in the job's log."""
 
 
-@dataclass
+@dataclass(eq=False)
 class StepCall:
     """A step's evaluated ``with`` inputs and ``env`` (the job's base env with its own ``env:``
     on top; ``own_env`` is that ``env:`` alone), and how long it may take (seconds)."""
