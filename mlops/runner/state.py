@@ -14,7 +14,7 @@ from mlops.runner.masking import Masker
 from mlops.runner.output import Reporter
 from mlops.workflow.contexts import RunContexts
 from mlops.workflow.events import github_context
-from mlops.workflow.inputs import dispatch_inputs
+from mlops.workflow.inputs import started_inputs
 from mlops.workflow.model import Workflow
 from mlops.workflow.plan import Plan, PlannedJob
 from mlops.workflow.repository import Repository
@@ -112,11 +112,8 @@ class RunState:
         inputs typed as the workflow declares them."""
         if planned.caller is not None:
             return dict(self.call_inputs.get(planned.caller.key, planned.caller.inputs))
-        event_inputs = self.plan.event.payload.get("inputs")
-        event_inputs = dict(event_inputs) if isinstance(event_inputs, dict) else {}
-        if self.plan.event.name == "workflow_dispatch" and planned.workflow.dispatch_inputs:
-            return dispatch_inputs(planned.workflow, event_inputs)
-        return event_inputs
+        event = self.plan.event
+        return started_inputs(planned.workflow, event.name, event.payload)
 
     def runner_variables(self, job: JobRun, files: dict[str, Path]) -> dict[str, str]:
         github = job.contexts["github"]

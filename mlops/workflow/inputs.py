@@ -69,6 +69,16 @@ def dispatch_inputs(workflow: Workflow, given: dict[str, Any]) -> dict[str, Any]
     return context
 
 
+def started_inputs(workflow: Workflow, event_name: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """The ``inputs`` context of a workflow its event started (not one another workflow
+    called): a ``workflow_dispatch`` run's declared inputs, typed; else the event's inputs."""
+    given = payload.get("inputs")
+    given = dict(given) if isinstance(given, dict) else {}
+    if event_name == "workflow_dispatch" and workflow.dispatch_inputs:
+        return dispatch_inputs(workflow, given)
+    return given
+
+
 def dispatch_payload_inputs(workflows: list[Workflow], given: dict[str, Any]) -> dict[str, str]:
     """``github.event.inputs``: every input given or defaulted, each as a string."""
     payload: dict[str, str] = {}

@@ -137,16 +137,35 @@ def _static_skip(
         return None
     from mlops.workflow.contexts import RunContexts
 
+    inputs = _static_inputs(planned, event)
+    if inputs is None:
+        return None
     contexts = RunContexts(
         github=github_context(event, Repository(root), planned.workflow),
         vars=variables,
-        inputs={**event.payload.get("inputs", {}), **planned.inputs},
+        inputs=inputs,
     ).job_if(needs={})
     try:
         runs = expressions.evaluate_condition(condition, contexts)
     except ExpressionError:
         return None  # reported when the job runs
     return None if runs else f"if: {condition}"
+
+
+def _static_inputs(planned: PlannedJob, event: Event) -> dict[str, Any] | None:
+    """The ``inputs`` context the job's ``if:`` will see, as the run builds it, or None when
+    only the run knows it (a called job whose caller passes expressions in ``with:``)."""
+    from mlops.workflow.inputs import InputError, call_inputs, started_inputs
+
+    if planned.caller is None:
+        return started_inputs(planned.workflow, event.name, event.payload)
+    given = planned.caller.inputs  # the caller's with: over the called workflow's defaults
+    if any(_has_expression(value) for value in given.values()):
+        return None
+    try:
+        return call_inputs(planned.workflow, given)
+    except InputError:
+        return None  # the run fails the call, saying why
 
 
 def _contexts_of(condition: str) -> set[str]:
