@@ -12,6 +12,8 @@ from typing import Any
 
 from mlops.errors import Location, MlopsError
 
+ACTION_FILES = ("action.yml", "action.yaml")  # the names an action's metadata file may have
+
 
 @dataclass(frozen=True)
 class Pos:

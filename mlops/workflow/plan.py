@@ -22,7 +22,7 @@ from mlops.workflow import matrix as matrix_module
 from mlops.workflow.events import Event, decide, github_context
 from mlops.workflow.expressions.errors import ExpressionError
 from mlops.workflow.graph import find_cycle
-from mlops.workflow.model import Diagnostic, Job, Workflow, WorkflowError
+from mlops.workflow.model import ACTION_FILES, Diagnostic, Job, Workflow, WorkflowError
 from mlops.workflow.repository import Repository
 from mlops.workflow.workflowcache import load_workflow
 
@@ -291,7 +291,7 @@ def _missing_local_actions(root: Path, workflow: Workflow, job: Job) -> list[str
     for step in job.steps:
         if step.uses and step.uses.startswith("./"):
             directory = root / step.uses
-            if not any((directory / n).is_file() for n in ("action.yml", "action.yaml")):
+            if not any((directory / name).is_file() for name in ACTION_FILES):
                 missing.append(
                     f"{workflow.display_path}:{step.pos.line}:{step.pos.column}: local action "
                     f"{step.uses!r} has no action.yml in the repository"

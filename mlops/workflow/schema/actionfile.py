@@ -28,7 +28,7 @@ from typing import Any
 
 from mlops.errors import UsageError
 from mlops.workflow.expressions.availability import TABLE, Availability
-from mlops.workflow.model import Diagnostic, Job, Pos, Step, scalar_text
+from mlops.workflow.model import ACTION_FILES, Diagnostic, Job, Pos, Step, scalar_text
 from mlops.workflow.schema.jobs import JobChecks
 from mlops.workflow.yamlnodes import (
     Mapping,
@@ -40,7 +40,6 @@ from mlops.workflow.yamlnodes import (
     to_python,
 )
 
-ACTION_FILES = ("action.yml", "action.yaml")
 RULE = "action-metadata"
 NODE_VERSIONS = ("node12", "node16", "node20", "node24")
 USING = ("composite", "docker", *NODE_VERSIONS)
