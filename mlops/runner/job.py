@@ -25,6 +25,7 @@ from mlops.workflow.model import scalar_text
 
 if TYPE_CHECKING:
     from mlops.runner.state import RunState
+    from mlops.runner.steps.base import StepHandler
     from mlops.workflow.model import Step
     from mlops.workflow.plan import PlannedJob
 
@@ -80,7 +81,9 @@ class JobRun:
         self.env_from_files: dict[str, str] = {}
         self.env_layers: list[dict[str, str]] = []  # env of the composite steps being run
         self.path_prepends: list[str] = []
-        self.post_steps: list[tuple[str, Callable[[], object]]] = []
+        self.post_steps: list[tuple[str, Callable[[float], object], str]] = []
+        # Handlers made at job start (for their pre), used again when their step runs.
+        self.prepared_handlers: dict[int, StepHandler] = {}
         self.steps_context: dict[str, Any] = {}
         github = dict(state.github_for(planned.workflow))
         github.update(job=self.job.id, workspace=str(self.workspace))
@@ -160,9 +163,12 @@ class JobRun:
             self.status = Status.FAILURE
         self.contexts["job"]["status"] = self.status
 
-    def add_post_step(self, name: str, action: Callable[[], object]) -> None:
-        """Run ``action`` after the job's last step (it returns whether it failed)."""
-        self.post_steps.append((name, action))
+    def add_post_step(
+        self, name: str, action: Callable[[float], object], condition: str = "always()"
+    ) -> None:
+        """Run ``action`` after the job's last step when ``condition`` (a ``post-if``) holds;
+        it is given the seconds left to the job and returns whether it failed."""
+        self.post_steps.append((name, action, condition))
 
     def process_env(self, env: dict[str, str], files: dict[str, Path]) -> dict[str, str]:
         """The real environment of a step's process: allow-listed host vars, runner vars, env."""
@@ -216,7 +222,7 @@ class JobRun:
         return outcome
 
     def _run(self) -> JobResult:
-        from mlops.runner.steps.lifecycle import run_post
+        from mlops.runner.steps.lifecycle import run_post, run_pre
 
         job = self.job
         from mlops.workflow.containers import empty_image_notice, job_container, job_services
@@ -242,6 +248,8 @@ class JobRun:
         timeout = failures.minutes(self.evaluate(job.timeout_minutes), "timeout-minutes")
         deadline = time.monotonic() + timeout * 60
         for step in job.steps:
+            run_pre(self, step, deadline)
+        for step in job.steps:
             if self.backend.cancelled.is_set():
                 self.status = Status.CANCELLED
             result = self.run_step(step, deadline)
@@ -250,8 +258,8 @@ class JobRun:
             if time.monotonic() > deadline and self.status != Status.CANCELLED:
                 self.status = Status.FAILURE
                 self.timed_out = True
-        for name, post in reversed(self.post_steps):
-            run_post(self, name, post)
+        for name, post, condition in reversed(self.post_steps):
+            run_post(self, name, post, condition, deadline)
         reason = (
             f"timed out after {self.text(job.timeout_minutes)} minutes" if self.timed_out else ""
         )

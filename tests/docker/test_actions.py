@@ -32,7 +32,7 @@ outputs:
   said: {description: what main said}
 runs:
   using: docker
-  image: Dockerfile
+  image: image/Dockerfile
   pre-entrypoint: /entry.sh
   entrypoint: /entry.sh
   post-entrypoint: /entry.sh
@@ -74,10 +74,12 @@ def test_docker_step_and_dockerfile_action_with_inputs_args_and_pre_post(
 ) -> None:
     if backend == "docker":
         request.getfixturevalue("runner_image")  # the job's own container
+    # An action of another repository (its pre runs, at the start of the job), built from a
+    # Dockerfile in a subdirectory of it (the build context).
     repo.write("greet/action.yml", ACTION_YML)
-    repo.write("greet/entry.sh", ENTRY_SH)
+    repo.write("greet/image/entry.sh", ENTRY_SH)
     repo.write(
-        "greet/Dockerfile",
+        "greet/image/Dockerfile",
         f"FROM {BASE}\nCOPY entry.sh /entry.sh\nRUN chmod +x /entry.sh\n",
     )
     repo.workflow(
@@ -100,7 +102,7 @@ def test_docker_step_and_dockerfile_action_with_inputs_args_and_pre_post(
                   extra: more
               - run: echo "next step got ${{{{ steps.d.outputs.answer }}}} env=$FROM_ACTION"
               - id: greet
-                uses: ./greet
+                uses: acme/greet@v1
                 env:
                   STEP_WINS: from-step
                 with:
@@ -110,9 +112,11 @@ def test_docker_step_and_dockerfile_action_with_inputs_args_and_pre_post(
     )
     repo.commit()
     before = repo.snapshot()
-    run = repo.run("push", *_backend_args(backend), timeout=300)
+    mapping = f"acme/greet@v1={repo.root / 'greet'}"
+    run = repo.run("push", "--local-repository", mapping, *_backend_args(backend), timeout=300)
     assert run.returncode == 0, run.stderr
     out = run.stderr
+    assert out.index("pre: who=world") < out.index("Run actions/checkout@v4")
     assert "args=zero from-workflow from-step more in /github/workspace" in out
     assert "event: refs/heads/main" in out
     assert "next step got 42 env=yes" in out
@@ -120,7 +124,7 @@ def test_docker_step_and_dockerfile_action_with_inputs_args_and_pre_post(
     assert "main: Hello, world! args=3 runs=runs-env-world step=from-step home=/github/home" in out
     assert "said=Hello world" in out and "written by the action" in out
     assert "post: state=done,done" in out
-    assert "Post ./greet" in out
+    assert "Post Run acme/greet@v1" in out
     assert repo.snapshot() == before
     assert left_behind(run_label(repo)) == []
 

@@ -299,9 +299,31 @@ def test_local_node_action_with_pre_and_post(repo: Repo) -> None:
     repo.commit()
     run = repo.run("push")
     assert run.returncode == 0, run.stderr
+    # GitHub never runs a local action's pre (the repository is not checked out when pre
+    # steps run); it warns. Mapped as an action of another repository, the pre runs first.
+    assert "`pre` execution is not supported for local action from './node-action'" in run.stderr
+    assert "pre ran" not in run.stderr
     order = [
         run.stderr.index(text)
-        for text in ("pre ran", "main says hello state=yes", "answer=42", "post ran state=yes")
+        for text in ("main says hello state=undefined", "answer=42", "post ran state=undefined")
+    ]
+    assert order == sorted(order)
+
+    workflow = repo.root / ".github" / "workflows" / "w.yml"
+    workflow.write_text(workflow.read_text().replace("./node-action", "acme/node@v1"))
+    repo.commit()
+    run = repo.run("push", "--local-repository", f"acme/node@v1={repo.root / 'node-action'}")
+    assert run.returncode == 0, run.stderr
+    assert "not supported" not in run.stderr
+    order = [
+        run.stderr.index(text)
+        for text in (
+            "pre ran",
+            "Run actions/checkout@v4",
+            "main says hello state=yes",
+            "answer=42",
+            "post ran state=yes",
+        )
     ]
     assert order == sorted(order)
 

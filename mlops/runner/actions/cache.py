@@ -106,7 +106,8 @@ def run(
 ) -> tuple[dict[str, str], bool, str]:
     key, matched = restore(job, inputs)
     if matched != key:
-        job.add_post_step(f"cache {key}", lambda: save(job, inputs, key))
+        # actions/cache's post-if: success() — a failed job saves nothing
+        job.add_post_step(f"cache {key}", lambda _timeout: save(job, inputs, key), "success()")
     return (
         {"cache-hit": "true" if matched == key else "false", "cache-matched-key": matched or ""},
         False,

@@ -50,7 +50,8 @@ def handler_for(job: JobRun, step: Step) -> StepHandler:
         from mlops.runner.steps.local import local_action
 
         owner_repo = "/".join(name.split("/")[:2])
-        return local_action(mapped / name[len(owner_repo) :].lstrip("/"), uses, [mapped])
+        directory = mapped / name[len(owner_repo) :].lstrip("/")
+        return local_action(directory, uses, [mapped], remote=True)
     from mlops.runner.steps.builtin import BuiltinAction, builtin_actions
 
     implementation = builtin_actions().get(name.lower())

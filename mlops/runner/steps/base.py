@@ -1,9 +1,12 @@
 """The interface every step handler implements: ``pre``, ``main`` and ``post``.
 
-A handler is made for one step execution (see :func:`mlops.runner.steps.handler_for`). The
-lifecycle (:mod:`mlops.runner.steps.lifecycle`) evaluates the step's ``if``, ``with`` and
-``env``, then calls ``pre`` (stopping when it fails), ``main``, and — when ``has_post`` — queues
-``post`` to run after the job's last step, in reverse order of the steps (as GitHub does).
+A handler is made for one step execution (see :func:`mlops.runner.steps.handler_for`). As
+GitHub's runner does: an action from another repository that ``has_pre`` runs its ``pre`` at
+the start of the job, in step order, when its ``pre_condition`` (``pre-if``) holds, whatever
+the step's own ``if`` will say (a local action's ``pre`` never runs); the lifecycle
+(:mod:`mlops.runner.steps.lifecycle`) evaluates the step's ``if``, ``with`` and ``env``, queues
+``post`` when the handler ``has_post``, and calls ``main``; queued posts run after the job's
+last step, newest first, each when its ``post_condition`` (``post-if``) holds.
 """
 
 from __future__ import annotations
@@ -36,8 +39,15 @@ class StepCall:
 class StepHandler:
     kind = ""
 
-    def pre(self, job: JobRun, step: Step, call: StepCall) -> Execution | None:
-        return None
+    def has_pre(self) -> bool:
+        return False
+
+    def pre_condition(self) -> str:
+        """``pre-if``: when the ``pre`` runs (GitHub's default: ``always()``)."""
+        return "always()"
+
+    def pre(self, job: JobRun, step: Step, call: StepCall) -> Execution:
+        return Execution({}, False)
 
     def main(self, job: JobRun, step: Step, call: StepCall) -> Execution:
         raise NotImplementedError
@@ -45,9 +55,13 @@ class StepHandler:
     def has_post(self) -> bool:
         return False
 
+    def post_condition(self) -> str:
+        """``post-if``: when the ``post`` runs (GitHub's default: ``always()``)."""
+        return "always()"
+
     def post(self, job: JobRun, step: Step, call: StepCall) -> Execution:
         return Execution({}, False)
 
-    def post_name(self) -> str:
-        """What the post step is called after ``Post ``."""
-        return ""
+    def warnings(self) -> list[str]:
+        """What the step's log warns about before it runs."""
+        return []

@@ -50,8 +50,11 @@ class ContainerAction(StepHandler):
         action: Action | None = None,
         directory: Path | None = None,
         roots: list[Path] | None = None,
+        *,
+        remote: bool = False,
     ) -> None:
         self.uses = uses
+        self.remote = remote  # an action of another repository: its pre-entrypoint runs
         self.image_spec = image
         self.action = action
         self.directory = directory
@@ -90,13 +93,10 @@ class ContainerAction(StepHandler):
     # -- preparing ---------------------------------------------------------------------------
 
     def _prepare(self, job: JobRun, call: StepCall) -> None:
-        if self.inputs is None:
-            given = dict(call.inputs)
-            self.inputs = (
-                action_inputs(job, self.action, given, self.uses)
-                if self.action is not None
-                else given
-            )
+        given = dict(call.inputs)  # each stage sees the inputs of its own moment
+        self.inputs = (
+            action_inputs(job, self.action, given, self.uses) if self.action is not None else given
+        )
         if not self.image:
             self.image = self._resolve_image(job, call)
 
@@ -227,22 +227,31 @@ class ContainerAction(StepHandler):
             engine.give_back([job.backend.paths.workspace, work], self.image)
         return result
 
-    def pre(self, job: JobRun, step: Step, call: StepCall) -> Execution | None:
-        if not self._runs("pre-entrypoint"):
-            return None
+    def has_pre(self) -> bool:
+        return self.remote and bool(self._runs("pre-entrypoint"))
+
+    def pre_condition(self) -> str:
+        return str(self._runs("pre-if") or "always()")
+
+    def pre(self, job: JobRun, step: Step, call: StepCall) -> Execution:
         return self._invoke(job, call, PRE)
 
     def main(self, job: JobRun, step: Step, call: StepCall) -> Execution:
         return self._invoke(job, call, MAIN)
 
     def has_post(self) -> bool:
-        return bool(self._runs("post-entrypoint")) and bool(self.image)
+        return bool(self._runs("post-entrypoint"))
+
+    def post_condition(self) -> str:
+        return str(self._runs("post-if") or "always()")
 
     def post(self, job: JobRun, step: Step, call: StepCall) -> Execution:
         return self._invoke(job, call, POST)
 
-    def post_name(self) -> str:
-        return self.uses
+    def warnings(self) -> list[str]:
+        if self._runs("pre-entrypoint") and not self.remote:
+            return [f"`pre` execution is not supported for local action from '{self.uses}'"]
+        return []
 
 
 def docker_action(uses: str) -> ContainerAction:

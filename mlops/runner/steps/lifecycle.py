@@ -1,21 +1,27 @@
 """What every step goes through, whatever its kind (GitHub's rules):
 
 an ``if`` without a status function means ``success() &&``; the step's ``with``, ``env`` and
-``timeout-minutes`` are evaluated; its handler's ``pre`` and ``main`` run, and its ``post`` is
-queued; ``continue-on-error`` turns a failed outcome into a successful conclusion; the job's
-status follows the conclusion. Post steps run after the job's last step, newest first.
+``timeout-minutes`` are evaluated; its handler's ``post`` is queued (before ``main`` runs, so a
+failing ``main`` still gets its clean-up) and its ``main`` runs; ``continue-on-error`` turns a
+failed outcome into a successful conclusion; the job's status follows the conclusion.
+
+An action from another repository with a ``pre`` runs it at the start of the job
+(:func:`run_pre`), in step order, when its ``pre-if`` holds, whatever the step's own ``if``;
+its ``post`` is queued then. Post steps run after the job's last step, newest first, each
+when its ``post-if`` holds (:func:`run_post`).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from mlops.runner import failures, filecommands, shells
 from mlops.runner.status import Execution, Status, StepResult
 from mlops.runner.steps import handler_for
-from mlops.runner.steps.base import StepCall, StepFailure
+from mlops.runner.steps.base import StepCall, StepFailure, StepHandler
 from mlops.workflow import contexts
 from mlops.workflow.expressions.errors import ExpressionError
 
@@ -38,10 +44,7 @@ def run_step(job: JobRun, step: Step, deadline: float) -> StepResult:
         reporter.line(job.key, f"error: step {step.index + 1} if: {error}")
         job.set_status(Status.FAILURE)
         return StepResult(Status.FAILURE, Status.FAILURE)
-    try:
-        name = job.text(step.name) if step.name else step.display_name
-    except ExpressionError:
-        name = step.display_name
+    name = _display_name(job, step)
     if not runs:
         return StepResult(Status.SKIPPED, Status.SKIPPED)
     reporter.step_started(job.key, name)
@@ -85,15 +88,77 @@ def run_step(job: JobRun, step: Step, deadline: float) -> StepResult:
 def _execute(job: JobRun, step: Step, timeout: float) -> Execution:
     env, own = evaluate_step_env(job, step)
     inputs = job.mapping(step.with_, "with") if step.kind != "script" else {}
-    handler = handler_for(job, step)
+    prepared = job.prepared_handlers.pop(id(step), None)
+    handler = prepared or handler_for(job, step)
+    for warning in handler.warnings():
+        job.state.reporter.annotation(job.key, "warning", warning, {})
     call = StepCall(inputs, env, timeout, own)
-    pre = handler.pre(job, step, call)
-    if pre is not None and pre.failed:
-        return Execution({}, True, f"pre: {pre.detail}")
-    result = handler.main(job, step, call)
-    if handler.has_post():
-        job.add_post_step(handler.post_name(), lambda: handler.post(job, step, call).failed)
-    return result
+    if prepared is None:
+        if handler.has_post():
+            _queue_post(job, step, handler, call)
+        if handler.has_pre() and job.condition(handler.pre_condition()):
+            # An action inside a composite action: its pre runs as the composite reaches it.
+            pre = handler.pre(job, step, call)
+            if pre.failed:
+                return Execution({}, True, f"pre: {pre.detail}")
+    return handler.main(job, step, call)
+
+
+def run_pre(job: JobRun, step: Step, deadline: float) -> None:
+    """At the start of the job: the ``pre`` of the action ``step`` uses, when it has one (only
+    actions from other repositories do) and its ``pre-if`` holds — shown as ``Pre <step>``."""
+    if step.kind != "action":
+        return  # a script, a local action (GitHub never runs their pre), a docker:// image
+    try:
+        handler = handler_for(job, step)
+    except StepFailure:
+        return  # reported where the step runs
+    job.prepared_handlers[id(step)] = handler
+    if not handler.has_pre():
+        return
+    reporter = job.state.reporter
+    job.contexts["job"]["status"] = job.status
+    try:
+        env, own = evaluate_step_env(job, step)
+        call = StepCall(job.mapping(step.with_, "with"), env, 0.0, own)
+        name = f"Pre {_display_name(job, step)}"
+        if handler.has_post():
+            _queue_post(job, step, handler, call)
+        if not job.condition(handler.pre_condition()):
+            return
+    except ExpressionError as error:
+        reporter.line(job.key, f"error: pre of step {step.index + 1}: {error}")
+        job.set_status(Status.FAILURE)
+        return
+    reporter.step_started(job.key, name)
+    started = time.monotonic()
+    call = replace(call, timeout=max(0.0, deadline - time.monotonic()))
+    try:
+        result = handler.pre(job, step, call)
+        failed, detail = result.failed, result.detail
+    except STEP_ERRORS as error:
+        reporter.line(job.key, f"error: {error}")
+        failed, detail = True, "error"
+    except Exception as error:  # any other error fails the step, in one line
+        job.report_error(error)
+        failed, detail = True, "error"
+    outcome = Status.FAILURE if failed else Status.SUCCESS
+    reporter.step_finished(job.key, name, outcome, time.monotonic() - started, detail)
+    job.set_status(outcome)
+
+
+def _queue_post(job: JobRun, step: Step, handler: StepHandler, call: StepCall) -> None:
+    def post(timeout: float) -> bool:
+        return handler.post(job, step, replace(call, timeout=timeout)).failed
+
+    job.add_post_step(_display_name(job, step), post, handler.post_condition())
+
+
+def _display_name(job: JobRun, step: Step) -> str:
+    try:
+        return job.text(step.name) if step.name else step.display_name
+    except ExpressionError:
+        return step.display_name
 
 
 def evaluate_step_env(job: JobRun, step: Step) -> tuple[dict[str, str], dict[str, str]]:
@@ -112,14 +177,30 @@ def evaluate_step_env(job: JobRun, step: Step) -> tuple[dict[str, str], dict[str
     return env, own
 
 
-def run_post(job: JobRun, name: str, action: Callable[[], object]) -> None:
+def run_post(
+    job: JobRun, name: str, action: Callable[[float], object], condition: str, deadline: float
+) -> None:
+    """A queued post step, when its ``post-if`` holds for the job as it stands; it may take
+    what is left of the job's time."""
     reporter = job.state.reporter
+    job.contexts["job"]["status"] = job.status
+    try:
+        runs = job.condition(condition)
+    except ExpressionError as error:
+        reporter.line(job.key, f"error: post-if of Post {name}: {error}")
+        job.set_status(Status.FAILURE)
+        return
+    if not runs:
+        return
     reporter.step_started(job.key, f"Post {name}")
     started = time.monotonic()
     try:
-        failed = bool(action())
-    except StepFailure as error:
+        failed = bool(action(max(0.0, deadline - time.monotonic())))
+    except STEP_ERRORS as error:
         reporter.line(job.key, f"error: {error}")
+        failed = True
+    except Exception as error:  # any other error fails the post step, in one line
+        job.report_error(error)
         failed = True
     reporter.step_finished(
         job.key,

@@ -12,9 +12,12 @@ from mlops.runner.steps.base import StepFailure, StepHandler
 from mlops.workflow.schema.actionfile import load_action
 
 
-def local_action(directory: Path, uses: str, roots: list[Path] | None = None) -> StepHandler:
+def local_action(
+    directory: Path, uses: str, roots: list[Path] | None = None, *, remote: bool = False
+) -> StepHandler:
     """The handler for the action in ``directory``; ``roots`` hold the repository it came
-    from (where a docker action's Dockerfile may be)."""
+    from (where a docker action's Dockerfile may be); ``remote``: it stands for an action of
+    another repository (``--local-repository``), whose ``pre`` runs, unlike a local one's."""
     try:
         action = load_action(directory, uses)
     except MlopsError as error:
@@ -26,10 +29,12 @@ def local_action(directory: Path, uses: str, roots: list[Path] | None = None) ->
     if action.using.startswith("node"):
         from mlops.runner.steps.node import NodeAction
 
-        return NodeAction(action, directory, uses)
+        return NodeAction(action, directory, uses, remote=remote)
     if action.using == "docker":
         from mlops.runner.steps.container import ContainerAction
 
         # The reader refuses a docker action without runs.image, and any other runs.using.
-        return ContainerAction(uses, str(action.runs["image"]), action, directory, roots)
+        return ContainerAction(
+            uses, str(action.runs["image"]), action, directory, roots, remote=remote
+        )
     raise AssertionError(f"{uses}: runs.using {action.using!r} passed the action reader")
