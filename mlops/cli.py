@@ -60,8 +60,10 @@ def main(argv: list[str] | None = None) -> None:
     """Console entry point: one line on stderr and an exit code for every user error."""
     # What is imported lives until exit: keep it out of every garbage collection, the one
     # at interpreter exit included (tens of ms for a short command). Commands that import
-    # much more freeze again once they have (``mlops run``).
+    # much more load it the same way (``clicommon.loading``). The console script turned the
+    # collector off while it loaded this module (mlops.__main__).
     gc.freeze()
+    gc.enable()
     try:
         cli.main(args=argv, prog_name="mlops", standalone_mode=False)
     except click.exceptions.NoArgsIsHelpError as error:  # bare `mlops`: help on stdout, exit 0

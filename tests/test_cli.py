@@ -82,3 +82,22 @@ def test_exit_handlers_still_run_when_something_registered_one() -> None:
     result = _entry(["--version"], prelude="import atexit; atexit.register(print, 'handler ran')")
     assert result.returncode == 0
     assert result.stdout.splitlines()[-1] == "handler ran"
+
+
+def test_the_collector_is_off_only_while_the_command_loads() -> None:
+    code = (
+        "import gc, sys\n"
+        "from mlops.__main__ import entry\n"
+        "off_while_loading = not gc.isenabled()\n"
+        "from mlops.cli import main\n"
+        "try:\n"
+        "    main(['--version'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(off_while_loading, gc.isenabled(), gc.get_freeze_count() > 1000)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "True True True"

@@ -3,12 +3,11 @@ execution in :mod:`mlops.runner.run`."""
 
 from __future__ import annotations
 
-import gc
 import sys
 
 import click
 
-from mlops.clicommon import CONTEXT_SETTINGS
+from mlops.clicommon import CONTEXT_SETTINGS, loading
 
 
 @click.command("run", context_settings=CONTEXT_SETTINGS)
@@ -197,40 +196,41 @@ def run_command(
                     f"-P {label}={image}: images need --backend docker; the host backend "
                     "runs every Linux label on this machine"
                 )
-    from pathlib import Path
+    with loading():  # the runner's modules, as mlops.cli.main does for click's
+        from pathlib import Path
 
-    from mlops.runner.run import execute, parse_local_repositories, read_dotenv
-    from mlops.runner.runplan import make_plan
-    from mlops.runner.state import RunOptions
-    from mlops.workflow.repository import Repository
+        from mlops.runner.run import execute, parse_local_repositories, read_dotenv
+        from mlops.runner.runplan import make_plan
+        from mlops.runner.state import RunOptions
+        from mlops.workflow.repository import Repository
 
-    options = RunOptions(
-        secrets={
-            **checked_names(
-                read_dotenv(secret_file, "--secret-file") if secret_file else {}, "--secret-file"
-            ),
-            **checked_names(assignments(secrets, "-s", from_env=True), "-s"),
-        },
-        variables=run_variables,
-        env={
-            **(read_dotenv(env_file, "--env-file") if env_file else {}),
-            **assignments(env, "--env"),
-        },
-        concurrent_jobs=concurrent_jobs,
-        as_json=as_json,
-        local_repositories=parse_local_repositories(local_repositories),
-        matrix_filters=plan_options["matrix_filters"],
-        backend=backend,
-        platforms=platform_images,
-        pull=pull,
-    )
-    # As on GitHub: ::debug:: lines show when the ACTIONS_STEP_DEBUG secret or variable is true.
-    options.step_debug = "true" in (
-        options.secrets.get("ACTIONS_STEP_DEBUG", "").lower(),
-        options.variables.get("ACTIONS_STEP_DEBUG", "").lower(),
-    )
-    plan = make_plan(**plan_options)
-    gc.freeze()  # the runner's modules, as mlops.cli.main does for click's
+        options = RunOptions(
+            secrets={
+                **checked_names(
+                    read_dotenv(secret_file, "--secret-file") if secret_file else {},
+                    "--secret-file",
+                ),
+                **checked_names(assignments(secrets, "-s", from_env=True), "-s"),
+            },
+            variables=run_variables,
+            env={
+                **(read_dotenv(env_file, "--env-file") if env_file else {}),
+                **assignments(env, "--env"),
+            },
+            concurrent_jobs=concurrent_jobs,
+            as_json=as_json,
+            local_repositories=parse_local_repositories(local_repositories),
+            matrix_filters=plan_options["matrix_filters"],
+            backend=backend,
+            platforms=platform_images,
+            pull=pull,
+        )
+        # As on GitHub: ::debug:: lines show when the ACTIONS_STEP_DEBUG secret or variable is true.
+        options.step_debug = "true" in (
+            options.secrets.get("ACTIONS_STEP_DEBUG", "").lower(),
+            options.variables.get("ACTIONS_STEP_DEBUG", "").lower(),
+        )
+        plan = make_plan(**plan_options)
     code = execute(plan, Repository.at(Path(directory)), options)
     if code:
         sys.exit(code)
