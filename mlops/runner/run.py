@@ -221,7 +221,7 @@ def _finish(
             )
         )
     else:
-        width = max(len(r.key) for r in records)
+        width = max(len("Job"), *(len(r.key) for r in records))
         reporter.raw("")
         reporter.raw(f"{'Job'.ljust(width)}  Result     Duration")
         for r in records:

@@ -335,3 +335,19 @@ def test_old_run_records_are_pruned(repo: Repo) -> None:
     for _ in range(4):
         assert repo.run("push", env={"MLOPS_KEEP_RUNS": "2"}).returncode == 0
     assert len(list((repo.cache / "runs").iterdir())) == 2
+
+
+def test_the_results_table_lines_up_whatever_the_job_names(repo: Repo) -> None:
+    repo.workflow(
+        "on: push\njobs:\n  t:\n    runs-on: x\n    steps: [{run: 'true'}]\n"
+        "  a-much-longer-job-name:\n    runs-on: x\n    steps: [{run: 'true'}]\n"
+    )
+    for names in (["t"], ["t", "a-much-longer-job-name"]):
+        job_args = ["-j", names[0]] if len(names) == 1 else []
+        run = repo.run("push", *job_args)
+        assert run.returncode == 0, run.stderr
+        lines = run.stderr.splitlines()
+        header = next(i for i, line in enumerate(lines) if line.startswith("Job "))
+        rows = lines[header : header + 1 + len(names)]
+        columns = {row.index("✓") if "✓" in row else row.index("Result") for row in rows}
+        assert len(columns) == 1, "\n".join(rows)
