@@ -46,6 +46,7 @@ class Event:
     sha: str
     base_ref: str = ""
     head_ref: str = ""
+    head_message: str = ""  # a pull request's head commit message (not in its payload)
     # Files changed by the event, computed on first use (only path filters need them).
     changed_files_loader: Callable[[], list[str]] = field(default=list, repr=False)
 
@@ -127,11 +128,18 @@ def make_event(
         tag = None if repo.branch else repo.tag
         ref = f"refs/tags/{tag}" if tag else f"refs/heads/{branch}"
         parent = repo.parent_sha or "0" * 40
+        commit = _commit_payload(repo)
         default.update(
             ref=ref,
             before=parent,
             after=repo.sha,
-            head_commit={"id": repo.sha, "message": repo.head_subject},
+            created=False,
+            deleted=False,
+            forced=False,
+            base_ref=None,
+            compare=f"{SERVER_URL}/{repo.full_name}/compare/{parent[:12]}...{repo.sha[:12]}",
+            commits=[commit],
+            head_commit=commit,
             pusher={"name": repo.actor},
         )
     elif name == "workflow_dispatch":
@@ -141,6 +149,26 @@ def make_event(
     if inputs and name == "workflow_dispatch":
         merged["inputs"] = {**merged.get("inputs", {}), **inputs}
     return _derive(name, merged, repo, branch)
+
+
+def _commit_payload(repo: Repository) -> dict[str, Any]:
+    """HEAD as a push payload's ``head_commit`` (and its one entry of ``commits``)."""
+    commit = repo.head_commit
+    author = commit.get("author") or {"name": repo.actor, "email": "", "date": ""}
+    committer = commit.get("committer") or author
+    return {
+        "id": repo.sha,
+        "tree_id": commit.get("tree", ""),
+        "distinct": True,
+        "message": commit.get("message", ""),
+        "timestamp": committer["date"],
+        "url": f"{SERVER_URL}/{repo.full_name}/commit/{repo.sha}",
+        "author": {"name": author["name"], "email": author["email"]},
+        "committer": {"name": committer["name"], "email": committer["email"]},
+        "added": [],
+        "removed": [],
+        "modified": [],
+    }
 
 
 def _check_payload(name: str, payload: dict[str, Any]) -> None:
@@ -175,6 +203,7 @@ def _derive(name: str, payload: dict[str, Any], repo: Repository, branch: str) -
             repo.sha,
             base_ref,
             head_ref,
+            repo.head_commit.get("message", ""),
             lambda: repo.changed_files(repo.merge_base(base) if base else None),
         )
     ref = payload.get("ref")
@@ -249,10 +278,43 @@ FILTER_KEYS = {
 }
 
 
+# A commit message holding one of these skips push and pull_request workflows (docs: "Skipping
+# workflow runs"); so does a last trailer "skip-checks: true".
+SKIP_INSTRUCTIONS = ("[skip ci]", "[ci skip]", "[no ci]", "[skip actions]", "[actions skip]")
+
+
+def skip_instruction(event: Event) -> str | None:
+    """The instruction in the commit message(s) of a push (any of its commits) or of a pull
+    request's head commit that makes GitHub skip the event's workflows; None if there is none."""
+    if event.name == "push":
+        commits = event.payload.get("commits")
+        commits = commits if isinstance(commits, list) else []
+        head = event.payload.get("head_commit")
+        found = [c.get("message") for c in [*commits, head] if isinstance(c, dict)]
+        messages = [m for m in found if isinstance(m, str)]
+    elif event.name == "pull_request":
+        messages = [event.head_message]
+    else:
+        return None
+    for message in messages:
+        for instruction in SKIP_INSTRUCTIONS:
+            if instruction in message:
+                return instruction
+        lines = message.rstrip().splitlines()
+        if len(lines) > 1 and lines[-1].strip() in ("skip-checks:true", "skip-checks: true"):
+            return lines[-1].strip()
+    return None
+
+
 def decide(workflow: Workflow, event: Event) -> TriggerDecision:
     """Whether ``event`` triggers ``workflow``, honouring its filters; and why not."""
     if event.name not in workflow.on:
         return TriggerDecision(False, f"not triggered by {event.name}")
+    instruction = skip_instruction(event)
+    if instruction is not None:
+        return TriggerDecision(
+            False, f"the commit message says {instruction!r} (GitHub skips the run)"
+        )
     config = workflow.on[event.name]
     types = config.get("types") or DEFAULT_TYPES.get(event.name)
     if types and event.action is not None and event.action not in types:

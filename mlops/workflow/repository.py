@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from mlops import gitutil
 from mlops.errors import UsageError
@@ -44,6 +45,22 @@ def _config_values(path: Path) -> dict[str, str]:
         if sep:
             values[f"{section}.{key.strip().lower()}"] = value.strip().strip('"')
     return values
+
+
+def _identity(line: str) -> dict[str, str]:
+    """git's ``Name <email> seconds +hhmm`` as name, email and an ISO 8601 date."""
+    name, _, rest = line.partition(" <")
+    email, _, when = rest.partition("> ")
+    seconds, _, zone = when.partition(" ")
+    try:
+        from datetime import datetime, timedelta, timezone
+
+        sign = -1 if zone.startswith("-") else 1
+        offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[3:5])) * sign
+        date = datetime.fromtimestamp(int(seconds), timezone(offset)).isoformat()
+    except (ValueError, IndexError):
+        date = ""
+    return {"name": name, "email": email, "date": date}
 
 
 class GitDir:
@@ -84,8 +101,9 @@ class GitDir:
             return branch, self.ref(value[5:])
         return None, value or None
 
-    def commit(self, sha: str) -> tuple[list[str], str] | None:
-        """(parent shas, subject) of a loose commit object; None if packed or unreadable."""
+    def commit(self, sha: str) -> dict[str, Any] | None:
+        """A loose commit object: ``parents``, ``tree``, ``author`` and ``committer`` (git's
+        ``Name <email> seconds zone``) and the full ``message``; None if packed or unreadable."""
         import zlib
 
         try:
@@ -96,8 +114,14 @@ class GitDir:
         if not header.startswith(b"commit "):
             return None
         head, _, message = body.decode("utf-8", errors="replace").partition("\n\n")
-        parents = [line[7:] for line in head.splitlines() if line.startswith("parent ")]
-        return parents, message.strip().splitlines()[0] if message.strip() else ""
+        commit: dict[str, Any] = {"parents": [], "message": message.strip()}
+        for line in head.splitlines():
+            key, _, value = line.partition(" ")
+            if key == "parent":
+                commit["parents"].append(value)
+            elif key in ("tree", "author", "committer"):
+                commit[key] = value
+        return commit
 
     @cached_property
     def config(self) -> dict[str, str]:
@@ -210,20 +234,35 @@ class Repository:
         return self._config("user.name") or "mlops"
 
     @cached_property
-    def _head_commit(self) -> tuple[list[str], str] | None:
-        return self.gitdir.commit(self.sha) if self.gitdir is not None else None
+    def head_commit(self) -> dict[str, Any]:
+        """HEAD's ``parents``, ``tree``, full ``message``, and ``author`` and ``committer``
+        (each ``{"name", "email", "date"}``, the date in ISO 8601); empty outside git."""
+        raw = self.gitdir.commit(self.sha) if self.gitdir is not None else None
+        if raw is not None:
+            return {**raw, **{k: _identity(raw.get(k, "")) for k in ("author", "committer")}}
+        fields = "%P%x00%T%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B"
+        text = (self.is_git and _git(self.root, "log", "-1", f"--format={fields}")) or ""
+        parts = text.split("\0")
+        if len(parts) < 9:
+            return {}
+        parents, tree, an, ae, ad, cn, ce, cd, message = parts[:9]
+        return {
+            "parents": parents.split(),
+            "tree": tree,
+            "message": message.strip(),
+            "author": {"name": an, "email": ae, "date": ad},
+            "committer": {"name": cn, "email": ce, "date": cd},
+        }
 
-    @cached_property
+    @property
     def head_subject(self) -> str:
-        if self._head_commit is not None:
-            return self._head_commit[1]
-        return (self.is_git and _git(self.root, "log", "-1", "--format=%s")) or ""
+        message = self.head_commit.get("message", "")
+        return message.splitlines()[0] if message else ""
 
-    @cached_property
+    @property
     def parent_sha(self) -> str | None:
-        if self._head_commit is not None:
-            return self._head_commit[0][0] if self._head_commit[0] else None
-        return self.resolve("HEAD~1")
+        parents = self.head_commit.get("parents") or []
+        return parents[0] if parents else None
 
     def resolve(self, revision: str) -> str | None:
         if self.gitdir is not None and "~" not in revision and "^" not in revision:

@@ -351,3 +351,30 @@ def test_the_results_table_lines_up_whatever_the_job_names(repo: Repo) -> None:
         rows = lines[header : header + 1 + len(names)]
         columns = {row.index("✓") if "✓" in row else row.index("Result") for row in rows}
         assert len(columns) == 1, "\n".join(rows)
+
+
+def test_a_skip_instruction_in_the_commit_message_skips_push_and_pull_request(
+    repo: Repo,
+) -> None:
+    repo.workflow(
+        "on: [push, pull_request, pull_request_target, workflow_dispatch]\njobs:\n  a:\n"
+        "    runs-on: x\n    steps:\n"
+        '      - run: echo "message=${{ github.event.head_commit.message }}"\n'
+    )
+    repo.commit("Fix the docs\n\nLonger explanation.")
+    run = repo.run("push")
+    assert run.returncode == 0, run.stderr
+    # the push payload's head_commit carries the full message, as GitHub's does
+    assert "message=Fix the docs" in run.stderr and "Longer explanation." in run.stderr
+
+    for message in ("docs: typo [skip ci]", "wip [ci skip]", "Tidy\n\nskip-checks: true"):
+        repo.write("notes.txt", message)
+        repo.commit(message)
+        for event in ("push", "pull_request"):
+            run = repo.run(event)
+            assert run.returncode == 0, run.stderr
+            assert "No job ran" in run.stderr, (message, event, run.stderr)
+            assert "the commit message says" in run.stderr
+        for event in ("pull_request_target", "workflow_dispatch"):  # not skipped by GitHub
+            run = repo.run(event)
+            assert run.returncode == 0 and "No job ran" not in run.stderr, (event, run.stderr)
