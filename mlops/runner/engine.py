@@ -29,6 +29,7 @@ class Engine:
         self.plan = state.plan
         self.results: dict[str, JobResult] = {}
         self.records: list[JobRecord] = []
+        self._legs: dict[str, tuple[str, int]] = {}  # a leg's display key -> (job key, index)
         self.slots = threading.Semaphore(state.options.concurrent_jobs or 10_000)
         self._calls: dict[str, JobResult | None] = {}  # caller key -> why it does not run
         self._calls_lock = threading.Lock()
@@ -72,6 +73,15 @@ class Engine:
             self.results[key] = outcome
         for thread in threads:
             thread.join()
+        # The results in the workflow's order (jobs as planned, legs as expanded), not in
+        # the order they happened to finish.
+        position = {key: index for index, key in enumerate(self.plan.jobs)}
+
+        def order(record: JobRecord) -> tuple[int, int]:
+            job, leg = self._legs.get(record.key, (record.key, 0))
+            return position.get(job, len(position)), leg
+
+        self.records.sort(key=order)
         return self.records
 
     def _ready(self, planned: PlannedJob) -> bool:
@@ -238,6 +248,7 @@ class Engine:
         def run_leg(index: int) -> None:
             with limiter, self.slots:
                 display = planned.key if single else leg_display_name(planned.key, legs[index])
+                self._legs[display] = (planned.key, index)
                 name = self._display_name(planned, legs[index], index, len(legs), needs, single)
                 if self.state.cancelled.is_set() or (fail_fast and failed.is_set()):
                     outcomes[index] = self._record(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -378,3 +379,15 @@ def test_a_skip_instruction_in_the_commit_message_skips_push_and_pull_request(
         for event in ("pull_request_target", "workflow_dispatch"):  # not skipped by GitHub
             run = repo.run(event)
             assert run.returncode == 0 and "No job ran" not in run.stderr, (event, run.stderr)
+
+
+def test_results_are_listed_in_the_workflows_order_not_the_finishing_order(repo: Repo) -> None:
+    repo.workflow(
+        "on: push\njobs:\n  slow:\n    runs-on: x\n    strategy:\n      matrix:\n"
+        "        n: [3, 2, 1]\n    steps: [{run: 'sleep 0.${{ matrix.n }}'}]\n"
+        "  quick:\n    runs-on: x\n    steps: [{run: 'true'}]\n"
+    )
+    run = repo.run("push", "--json")
+    assert run.returncode == 0, run.stderr
+    record = json.loads((run.record / "run.json").read_text())
+    assert [j["job"] for j in record["jobs"]] == ["slow (3)", "slow (2)", "slow (1)", "quick"]
