@@ -24,6 +24,7 @@ from mlops.runner.output import SYMBOLS, Reporter
 from mlops.runner.record import RunRecord
 from mlops.runner.state import JobRecord, RunOptions, RunState
 from mlops.runner.status import JobResult, Status
+from mlops.workflow.events import payload_for
 from mlops.workflow.plan import Plan
 from mlops.workflow.repository import Repository
 
@@ -114,7 +115,8 @@ def run_plan(plan: Plan, repo: Repository, options: RunOptions) -> RunResult:
     started_ticks = host.clock_ticks()
     host.become_subreaper()
     record = RunRecord()
-    record.write_event(plan.event.payload)
+    first = plan.workflows[0] if plan.workflows else None
+    record.write_event(payload_for(plan.event, first) if first else plan.event.payload)
     reporter = Reporter(masker, as_json=options.as_json, logs_dir=record.logs)
     state = RunState(plan, repo, options, record, reporter, masker)
     if options.backend == "docker":

@@ -214,6 +214,15 @@ def _derive(name: str, payload: dict[str, Any], repo: Repository, branch: str) -
     )
 
 
+def payload_for(event: Event, workflow: Workflow) -> dict[str, Any]:
+    """The event payload a run of ``workflow`` sees: a ``schedule`` event names the cron that
+    fired (here, the workflow's first) unless the ``-e`` payload did."""
+    crons = (workflow.on.get("schedule") or {}).get("cron") or []
+    if event.name == "schedule" and "schedule" not in event.payload and crons:
+        return {**event.payload, "schedule": crons[0]}
+    return event.payload
+
+
 def github_context(event: Event, repo: Repository, workflow: Workflow) -> dict[str, Any]:
     """The ``github`` context for a workflow run of ``event`` (job fields added per job)."""
     owner, _ = repo.owner_and_name
@@ -222,7 +231,7 @@ def github_context(event: Event, repo: Repository, workflow: Workflow) -> dict[s
     run_id = str(int(time.time() * 1000) % 10**10)
     return {
         "event_name": event.name,
-        "event": event.payload,
+        "event": payload_for(event, workflow),
         "event_path": "",
         "ref": event.ref,
         "ref_name": ref_name,
