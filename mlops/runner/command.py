@@ -36,6 +36,13 @@ from mlops.clicommon import CONTEXT_SETTINGS, loading
     metavar="EVENT.json",
     help="Event payload (JSON), merged over the default one.",
 )
+@click.option(
+    "-a",
+    "--actor",
+    metavar="LOGIN",
+    help="The GitHub login the event comes from (github.actor; default: git's github.user, "
+    "else user.name as a login).",
+)
 @click.option("-l", "--list", "list_jobs", is_flag=True, help="List the jobs and exit.")
 @click.option("-g", "--graph", "show_graph", is_flag=True, help="Draw the job graph and exit.")
 @click.option(
@@ -129,6 +136,7 @@ def run_command(
     workflows: str | None,
     job: str | None,
     event_path: str | None,
+    actor: str | None,
     list_jobs: bool,
     show_graph: bool,
     dry_run: bool,
@@ -168,6 +176,14 @@ def run_command(
         file_variables = checked_names(read_dotenv(var_file, "--var-file"), "--var-file")
     else:
         file_variables = {}
+    if actor is not None:
+        from mlops.errors import UsageError
+        from mlops.workflow.repository import login_shaped
+
+        if not actor or login_shaped(actor) != actor:
+            raise UsageError(
+                f"-a {actor!r}: not a GitHub login (letters, digits and single hyphens)"
+            )
     # The planner's static skip (what -n shows) sees the same vars as the run.
     run_variables = {**file_variables, **checked_names(assignments(variables, "--var"), "--var")}
     plan_options = {
@@ -179,6 +195,7 @@ def run_command(
         "matrix_filters": split_pairs(matrix_filters, "--matrix", separator=":"),
         "inputs": assignments(inputs, "--input"),
         "variables": run_variables,
+        "actor": actor,
     }
     if list_jobs or show_graph or dry_run:
         from mlops.runner.runplan import plan_run

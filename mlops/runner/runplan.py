@@ -56,6 +56,7 @@ def make_plan(
     check_triggers: bool = True,
     require_inputs: bool = True,
     variables: dict[str, str] | None = None,
+    actor: str | None = None,
 ) -> Plan:
     repo = Repository.at(Path(directory))
     loaded = load_workflows(repo.root, workflow_files(repo.root, workflows))
@@ -82,7 +83,7 @@ def make_plan(
                     f"pass --input {missing[0]}=VALUE"
                 )
         given_inputs = dispatch_payload_inputs(loaded, given_inputs)
-    event = make_event(name, repo, payload=payload, inputs=given_inputs)
+    event = make_event(name, repo, payload=payload, inputs=given_inputs, actor=actor)
     return build_plan(
         repo.root,
         loaded,

@@ -90,8 +90,10 @@ def make_event(
     *,
     payload: dict[str, Any] | None = None,
     inputs: dict[str, str] | None = None,
+    actor: str | None = None,
 ) -> Event:
-    """The event ``name`` as it would arrive for the repository's current state.
+    """The event ``name`` as it would arrive for the repository's current state, sent by
+    ``actor`` (a login; default: the repository's, see :attr:`Repository.actor`).
 
     A payload given with ``-e`` is merged over the default one, so a partial file (say,
     just ``{"pull_request": {"base": {"ref": "develop"}}}``) is enough.
@@ -104,7 +106,8 @@ def make_event(
         "default_branch": repo.default_branch,
         "html_url": f"{SERVER_URL}/{repo.full_name}",
     }
-    sender = {"login": repo.actor, "type": "User"}
+    login = actor or repo.actor
+    sender = {"login": login, "type": "User"}
     branch = repo.branch or repo.default_branch
     default: dict[str, Any] = {"repository": repository, "sender": sender}
     if name in DEFAULT_ACTION:
@@ -140,7 +143,7 @@ def make_event(
             compare=f"{SERVER_URL}/{repo.full_name}/compare/{parent[:12]}...{repo.sha[:12]}",
             commits=[commit],
             head_commit=commit,
-            pusher={"name": repo.actor},
+            pusher={"name": login},
         )
     elif name == "workflow_dispatch":
         default.update(ref=f"refs/heads/{branch}", inputs=dict(inputs or {}))
@@ -229,6 +232,9 @@ def github_context(event: Event, repo: Repository, workflow: Workflow) -> dict[s
     ref_type = "tag" if event.ref.startswith("refs/tags/") else "branch"
     ref_name = event.ref.split("/", 2)[2] if event.ref.count("/") >= 2 else event.ref
     run_id = str(int(time.time() * 1000) % 10**10)
+    sender = event.payload.get("sender")
+    login = sender.get("login") if isinstance(sender, dict) else None
+    actor = login if isinstance(login, str) and login else repo.actor  # who sent the event
     return {
         "event_name": event.name,
         "event": payload_for(event, workflow),
@@ -245,9 +251,9 @@ def github_context(event: Event, repo: Repository, workflow: Workflow) -> dict[s
         "repository_id": "1",
         "repository_owner_id": "1",
         "repositoryUrl": f"git://github.com/{repo.full_name}.git",
-        "actor": repo.actor,
+        "actor": actor,
         "actor_id": "1",
-        "triggering_actor": repo.actor,
+        "triggering_actor": actor,
         "workflow": workflow.display_name,
         "workflow_ref": f"{repo.full_name}/{workflow.display_path}@{event.ref}",
         "workflow_sha": event.sha,

@@ -47,6 +47,11 @@ def _config_values(path: Path) -> dict[str, str]:
     return values
 
 
+def login_shaped(name: str) -> str:
+    """``name`` as a GitHub login could be: letters, digits and single inner hyphens."""
+    return re.sub(r"[^A-Za-z0-9]+", "-", name).strip("-")[:39]
+
+
 def _identity(line: str) -> dict[str, str]:
     """git's ``Name <email> seconds +hhmm`` as name, email and an ISO 8601 date."""
     name, _, rest = line.partition(" <")
@@ -231,7 +236,10 @@ class Repository:
 
     @cached_property
     def actor(self) -> str:
-        return self._config("user.name") or "mlops"
+        """Who the run is for, as a GitHub login: git's ``github.user`` when set, else
+        ``user.name`` in a login's shape (letters, digits, single hyphens), else mlops."""
+        login = self._config("github.user") or self._config("user.name") or ""
+        return login_shaped(login) or "mlops"
 
     @cached_property
     def head_commit(self) -> dict[str, Any]:

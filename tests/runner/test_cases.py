@@ -29,7 +29,7 @@ from tests.runner.conftest import GIT_ENV
 CASES = Path(__file__).parent / "cases"
 CASE_FILES = {"workflow.yml", "workflows", "files", "event.json", "run.yml", "expect.yml"}
 RUN_KEYS = {"event", "job", "secrets", "vars", "env", "inputs", "matrix", "local_repositories"}
-RUN_KEYS |= {"requires", "docker", "backend"}
+RUN_KEYS |= {"requires", "docker", "backend", "actor"}
 EXPECT_KEYS = {"exit", "jobs", "outputs", "printed", "not_printed", "annotations", "summaries"}
 EXPECT_KEYS |= {"dry_run", "names"}
 
@@ -130,6 +130,7 @@ def run_case(case: Path, tmp_path: Path) -> tuple[RunResult, str]:
         matrix_filters=[tuple(f.split(":", 1)) for f in invocation.get("matrix", [])],
         inputs={k: str(v) for k, v in (invocation.get("inputs") or {}).items()},
         variables=strings("vars"),
+        actor=invocation.get("actor"),
     )
 
     options = RunOptions(

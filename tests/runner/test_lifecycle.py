@@ -391,3 +391,19 @@ def test_results_are_listed_in_the_workflows_order_not_the_finishing_order(repo:
     assert run.returncode == 0, run.stderr
     record = json.loads((run.record / "run.json").read_text())
     assert [j["job"] for j in record["jobs"]] == ["slow (3)", "slow (2)", "slow (1)", "quick"]
+
+
+def test_the_actor_is_a_login_whatever_git_calls_the_user(repo: Repo) -> None:
+    repo.workflow(
+        "on: push\njobs:\n  a:\n    runs-on: x\n"
+        "    steps: [{run: 'echo \"actor=${{ github.actor }} env=$GITHUB_ACTOR\"'}]\n"
+    )
+    repo.git("config", "user.name", "Jane Q. Doe")
+    assert "actor=Jane-Q-Doe env=Jane-Q-Doe" in repo.run("push").stderr
+    repo.git("config", "github.user", "jqdoe")
+    assert "actor=jqdoe env=jqdoe" in repo.run("push").stderr
+    bad = repo.run("push", "-a", "Jane Doe")
+    assert bad.returncode == 2
+    assert bad.stderr.strip().splitlines() == [
+        "mlops: error: -a 'Jane Doe': not a GitHub login (letters, digits and single hyphens)"
+    ]
