@@ -31,10 +31,6 @@ def _glob(pattern: Path, *, hidden: bool = False) -> list[str]:
     return glob.glob(str(pattern), recursive=True, include_hidden=hidden)  # noqa: PTH207
 
 
-def _hidden(path: Path) -> bool:
-    return path.name.startswith(".")
-
-
 def _hidden_under(path: Path, directory: Path) -> bool:
     """Whether ``path`` is hidden, or inside a hidden directory, below ``directory``."""
     return any(part.startswith(".") for part in path.relative_to(directory).parts)
@@ -55,22 +51,18 @@ def _matches(job: JobRun, patterns: str, *, hidden: bool = False) -> tuple[list[
         hits = [Path(p) for p in _glob(base, hidden=hidden)]
         roots = job_roots(job)
         for hit in hits:
-            if not hidden and _hidden(hit):
+            if not hidden and hit.name.startswith("."):
                 continue
             if hit.is_dir():
                 found.update(
                     p
                     for p in hit.rglob("*")
-                    if p.is_file()
-                    and is_inside(p, roots)
-                    and (
-                        hidden or not any(part.startswith(".") for part in p.relative_to(hit).parts)
-                    )
+                    if p.is_file() and is_inside(p, roots) and (hidden or not _hidden_under(p, hit))
                 )
             elif hit.is_file() and is_inside(hit, roots):
                 found.add(hit)
     for pattern in excludes:
-        drop = {Path(p) for p in _glob(input_path(job, pattern))}
+        drop = {Path(p) for p in _glob(input_path(job, pattern), hidden=hidden)}
         found = {f for f in found if f not in drop and not any(d in f.parents for d in drop)}
     if not found:
         return [], None

@@ -58,11 +58,8 @@ def run_step(job: JobRun, step: Step, deadline: float) -> StepResult:
         remaining = max(0.0, deadline - time.monotonic())
         timeout = remaining if step_timeout is None else min(step_timeout, remaining)
         outputs, failed, detail = _execute(job, step, timeout)
-    except STEP_ERRORS as error:
-        reporter.line(job.key, f"error: {error}")
-        outputs, failed, detail = {}, True, "error"
-    except Exception as error:  # any other error fails the step, in one line
-        job.report_error(error)
+    except Exception as error:  # any error fails the step, in one line
+        _report(job, error)
         outputs, failed, detail = {}, True, "error"
     outcome = Status.FAILURE if failed else Status.SUCCESS
     if job.backend.cancelled.is_set() and failed:
@@ -136,15 +133,21 @@ def run_pre(job: JobRun, step: Step, deadline: float) -> None:
     try:
         result = handler.pre(job, step, call)
         failed, detail = result.failed, result.detail
-    except STEP_ERRORS as error:
-        reporter.line(job.key, f"error: {error}")
-        failed, detail = True, "error"
-    except Exception as error:  # any other error fails the step, in one line
-        job.report_error(error)
+    except Exception as error:  # any error fails the pre step, in one line
+        _report(job, error)
         failed, detail = True, "error"
     outcome = Status.FAILURE if failed else Status.SUCCESS
     reporter.step_finished(job.key, name, outcome, time.monotonic() - started, detail)
     job.set_status(outcome)
+
+
+def _report(job: JobRun, error: Exception) -> None:
+    """A step's error as its one line: the message of an expected one (a step, expression,
+    shell or file-command error), else what :meth:`JobRun.report_error` makes of a bug."""
+    if isinstance(error, STEP_ERRORS):
+        job.state.reporter.line(job.key, f"error: {error}")
+    else:
+        job.report_error(error)
 
 
 def _queue_post(job: JobRun, step: Step, handler: StepHandler, call: StepCall) -> None:
@@ -196,11 +199,8 @@ def run_post(
     started = time.monotonic()
     try:
         failed = bool(action(max(0.0, deadline - time.monotonic())))
-    except STEP_ERRORS as error:
-        reporter.line(job.key, f"error: {error}")
-        failed = True
-    except Exception as error:  # any other error fails the post step, in one line
-        job.report_error(error)
+    except Exception as error:  # any error fails the post step, in one line
+        _report(job, error)
         failed = True
     reporter.step_finished(
         job.key,
