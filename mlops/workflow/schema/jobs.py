@@ -73,7 +73,7 @@ class JobChecks(CheckerBase):
             job.runs_on = self.runs_on(runs_on)
         job.environment = py(mapping.get("environment"))
         if mapping.get("environment") is not None:
-            self.expressions_in(mapping.get("environment"), "jobs.<job_id>.environment")  # type: ignore[arg-type]
+            self.environment(mapping.get("environment"))  # type: ignore[arg-type]
         env_node = mapping.get("env")
         if _is_expression(env_node) if env_node is not None else False:
             job.env = env_node.value  # type: ignore[union-attr]
@@ -118,6 +118,16 @@ class JobChecks(CheckerBase):
         else:
             self.steps(steps, job)
         return job
+
+    def environment(self, node: Node) -> None:
+        """``environment``: a name, or ``{name, url}``; the url is evaluated after the
+        job's steps, so it has their contexts (GitHub's availability table has its own row)."""
+        if not isinstance(node, Mapping):
+            self.expressions_in(node, "jobs.<job_id>.environment")
+            return
+        for name, value in node:
+            key = "jobs.<job_id>.environment" + (".url" if name.value == "url" else "")
+            self.expressions_in(value, key)
 
     def job_needs(self, node: Node | None, job: Job) -> None:
         if node is None:
