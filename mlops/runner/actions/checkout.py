@@ -13,7 +13,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlops import gitutil
+from mlops.runner import safegit
 from mlops.runner.containment import OutsideJob, contained
 from mlops.runner.steps.base import StepFailure
 
@@ -21,16 +21,23 @@ if TYPE_CHECKING:
     from mlops.runner.job import JobRun
     from mlops.workflow.model import Step
 
-GIT_QUIET = {"GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1"}
+
+def _git(args: list[str], cwd: Path, *, pinned: bool = True) -> str:
+    """Hardened git in ``cwd``; ``pinned``: in the repository whose ``.git`` directory is
+    ``cwd/.git`` itself (a step may have replaced it with a link or a ``gitdir:`` file)."""
+    git_dir = None
+    if pinned:
+        git_dir = safegit.own_git_dir(cwd)
+        if git_dir is None:
+            raise StepFailure(f"{cwd / '.git'} is not a directory; checkout will not use it")
+    return safegit.check(args, cwd, error=StepFailure, git_dir=git_dir)
 
 
-def _git(args: list[str], cwd: Path) -> str:
-    return gitutil.check(args, cwd, env=GIT_QUIET, error=StepFailure)
-
-
-def working_tree_files(source: Path) -> list[str]:
+def working_tree_files(source: Path, *, pinned: bool = True) -> list[str]:
     """Tracked files that exist now, plus untracked files that are not ignored."""
-    out = _git(["ls-files", "-z", "--cached", "--others", "--exclude-standard"], source)
+    out = _git(
+        ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], source, pinned=pinned
+    )
     return sorted(
         {
             name
@@ -47,13 +54,14 @@ def copy_repository(source: Path, target: Path, *, depth: int, shared: bool = Tr
     if (source / ".git").exists():
         clone = ["clone", "--quiet", "--no-checkout"]
         if depth:
-            clone += [f"--depth={depth}", f"file://{source}"]
+            clone += [f"--depth={depth}", "--", f"file://{source}"]
         else:  # copies, not hard links: a container must not reach the user's objects
-            clone += ["--shared", str(source)] if shared else ["--no-hardlinks", str(source)]
-        _git([*clone, str(target / ".mlops-clone")], source)
+            clone += ["--shared" if shared else "--no-hardlinks", "--", str(source)]
+        _git([*clone, str(target / ".mlops-clone")], source, pinned=False)
         shutil.move(str(target / ".mlops-clone" / ".git"), str(target / ".git"))
         shutil.rmtree(target / ".mlops-clone", ignore_errors=True)
-    for name in working_tree_files(source) if (source / ".git").exists() else _all(source):
+    listed = working_tree_files(source, pinned=False) if (source / ".git").exists() else None
+    for name in _all(source) if listed is None else listed:
         source_file, target_file = source / name, target / name
         target_file.parent.mkdir(parents=True, exist_ok=True)
         if source_file.is_symlink():
@@ -109,8 +117,14 @@ def run(
             shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
     copy_repository(source, target, depth=max(depth, 0), shared=job.backend.local)
     ref = inputs.get("ref", "")
+    if ref:
+        try:
+            safegit.ref_name(ref, "ref")
+        except safegit.UnsafeValue as error:
+            raise StepFailure(str(error)) from None
     if ref and (target / ".git").exists():
-        _git(["checkout", "--quiet", "--force", ref], target)
+        # ref_name: never an option (git 2.39's checkout has no --end-of-options)
+        _git(["checkout", "--quiet", "--force", ref, "--"], target)
     files = len(working_tree_files(target)) if (target / ".git").exists() else 0
     job.state.reporter.line(
         job.key,

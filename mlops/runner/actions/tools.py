@@ -14,7 +14,6 @@ import contextlib
 import shlex
 import shutil
 import stat
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,10 +53,11 @@ def setup_cml(
         )
         return {}, False, ""
     from mlops.runner.cml.store import job_environment
+    from mlops.runner.cml.store import program as cml_program
 
     variables = job_environment(job.state.record.path, job.key, job.root)
     assignments = " ".join(f"{name}={shlex.quote(value)}" for name, value in variables.items())
-    program = f"{assignments} exec {shlex.quote(sys.executable)} -m mlops.runner.cml"
+    program = f"{assignments} exec {shlex.join(cml_program())}"
     for name, prefix in {"cml": "", **legacy}.items():
         shim = bin_dir / name
         shim.write_text(f'#!/bin/sh\n{program} {prefix}"$@"\n')

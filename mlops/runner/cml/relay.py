@@ -25,12 +25,11 @@ import os
 import re
 import shlex
 import subprocess
-import sys
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from mlops.runner.cml.store import job_environment
+from mlops.runner.cml.store import job_environment, program
 
 if TYPE_CHECKING:
     from mlops.runner.job import JobRun
@@ -196,7 +195,7 @@ class Relay:
         }
         with (request / "stdin").open("rb") as stdin:
             done = subprocess.run(
-                [sys.executable, "-m", "mlops.runner.cml", *argv],
+                [*program(), *argv],
                 cwd=cwd,
                 env=env,
                 stdin=stdin,

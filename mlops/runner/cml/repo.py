@@ -20,7 +20,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mlops import gitutil
+from mlops.runner import safegit
 from mlops.runner.cml import forge
 from mlops.runner.cml.args import Parsed, UsageError
 from mlops.runner.cml.comment import CommandFailed, warn
@@ -31,7 +31,7 @@ GIT_USER_EMAIL = "olivaw@iterative.ai"
 
 
 def _git(*args: str, cwd: Path | None = None, check: bool = True) -> str:
-    result = gitutil.run(list(args), cwd)
+    result = safegit.run(list(args), cwd)
     if check and result.returncode != 0:
         detail = (result.stderr or result.stdout).strip().splitlines()
         raise CommandFailed(f"git {args[0]}: {detail[-1] if detail else result.returncode}")
@@ -49,6 +49,14 @@ def workspace_root() -> Path:
         raise CommandFailed(
             f"{root} is outside the job's workspace; the local cml changes only the job's copy"
         )
+    # A `gitdir:` file or a link as .git would send the commits to another repository.
+    for kind in ("--absolute-git-dir", "--git-common-dir"):
+        where = Path(root, _git("rev-parse", kind, cwd=root)).resolve()
+        if job_root and not where.is_relative_to(Path(job_root).resolve()):
+            raise CommandFailed(
+                f"{root}'s repository is {where}, outside the job's workspace; "
+                "the local cml changes only the job's copy"
+            )
     return root
 
 
@@ -107,7 +115,7 @@ def _expand(patterns: list[str], cwd: Path) -> list[str]:
 
 
 def _changed_files(root: Path) -> set[str]:
-    out = gitutil.run(["status", "--porcelain", "-z", "--untracked-files=all"], root).stdout
+    out = safegit.run(["status", "--porcelain", "-z", "--untracked-files=all"], root).stdout
     files: set[str] = set()
     entries = out.split("\0")
     index = 0
@@ -147,6 +155,11 @@ def pr_create(store: Store, parsed: Parsed) -> str:
             raise CommandFailed("The target branch does not exist.")
         target = wanted
     source = values.get("branch") or f"{target}-cml-pr-{short}"
+    for what, name in (("--target-branch", target), ("--branch", source), ("GITHUB_SHA", sha)):
+        try:
+            safegit.ref_name(name, what)
+        except safegit.UnsafeValue as error:
+            raise UsageError(str(error)) from None
     merge = next((m for m in ("merge", "rebase", "squash") if values.get(m)), None)
     with store.locked():
         existing = next(
@@ -161,9 +174,17 @@ def pr_create(store: Store, parsed: Parsed) -> str:
             warn(f"Branch {source} already exists")
             return _render(Path(existing["path"]), values.get("md"))
         commit = ""
-        known = _git("rev-parse", "--verify", "--quiet", f"{sha}^{{commit}}", cwd=root, check=False)
+        known = _git(
+            "rev-parse",
+            "--verify",
+            "--quiet",
+            "--end-of-options",
+            f"{sha}^{{commit}}",
+            cwd=root,
+            check=False,
+        )
         if paths and known:
-            _git("checkout", "-B", target, sha, cwd=root)
+            _git("checkout", "-B", target, sha, "--", cwd=root)  # both are ref names
         _git("checkout", "-b", source, cwd=root)
         if paths:
             _git("add", "--", *paths, cwd=cwd)
@@ -181,7 +202,8 @@ def pr_create(store: Store, parsed: Parsed) -> str:
         patch = path.with_suffix(".patch")
         if commit:
             patch.write_text(
-                _git("format-patch", "-1", "--stdout", commit, cwd=root) + "\n", encoding="utf-8"
+                _git("format-patch", "-1", "--stdout", commit, "--", cwd=root) + "\n",
+                encoding="utf-8",
             )
         path.write_text(_describe(title, body, source, target, commit, paths, merge), "utf-8")
         store.log(

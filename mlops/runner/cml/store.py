@@ -24,6 +24,20 @@ from typing import Any
 INDEX = "cml.jsonl"
 
 
+def program() -> list[str]:
+    """The argv that runs this mlops's local cml: isolated (``-I``: no PYTHON* variable, no
+    working directory on sys.path, so nothing in the workspace is imported in its place),
+    from the directory this mlops is imported from."""
+    import sys
+
+    root = str(Path(__file__).resolve().parents[3])
+    bootstrap = (
+        f"import sys; sys.path.insert(0, {root!r}); import runpy; "
+        "runpy.run_module('mlops.runner.cml', run_name='__main__', alter_sys=True)"
+    )
+    return [sys.executable, "-I", "-c", bootstrap]
+
+
 class Store:
     def __init__(self, record: Path, job: str) -> None:
         self.record = record
