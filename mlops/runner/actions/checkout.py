@@ -9,12 +9,15 @@ and ``dvc metrics diff origin/main`` compare against the local main.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlops.runner import safegit
 from mlops.runner.containment import OutsideJob, contained
+from mlops.runner.files import Tree
 from mlops.runner.steps.base import StepFailure
 
 if TYPE_CHECKING:
@@ -47,30 +50,34 @@ def working_tree_files(source: Path, *, pinned: bool = True) -> list[str]:
     )
 
 
-def copy_repository(source: Path, target: Path, *, depth: int, shared: bool = True) -> None:
-    """The copy; ``shared`` borrows the full history's objects from ``source`` (fast, but
-    only where ``source`` can be read: not in a container, which gets its own copy)."""
-    target.mkdir(parents=True, exist_ok=True)
+def copy_repository(
+    source: Path, target: Tree, into: str, *, depth: int, scratch: Path, shared: bool = True
+) -> None:
+    """The copy, in ``into`` below ``target``; ``shared`` borrows the full history's objects
+    from ``source`` (fast, but only where ``source`` can be read: not in a container, which
+    gets its own copy). git clones into ``scratch``, a directory no step can reach, and the
+    files are written through :mod:`mlops.runner.files`: a link a step left in the workspace
+    is replaced, never written through."""
+    target.mkdir(into)
     if (source / ".git").exists():
         clone = ["clone", "--quiet", "--no-checkout"]
         if depth:
             clone += [f"--depth={depth}", "--", f"file://{source}"]
         else:  # copies, not hard links: a container must not reach the user's objects
             clone += ["--shared" if shared else "--no-hardlinks", "--", str(source)]
-        _git([*clone, str(target / ".mlops-clone")], source, pinned=False)
-        shutil.move(str(target / ".mlops-clone" / ".git"), str(target / ".git"))
-        shutil.rmtree(target / ".mlops-clone", ignore_errors=True)
+        try:
+            _git([*clone, str(scratch)], source, pinned=False)
+            target.remove(f"{into}/.git")
+            with target.directory(into) as directory:
+                os.rename(scratch / ".git", ".git", dst_dir_fd=directory)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
     listed = working_tree_files(source, pinned=False) if (source / ".git").exists() else None
-    for name in _all(source) if listed is None else listed:
-        source_file, target_file = source / name, target / name
-        target_file.parent.mkdir(parents=True, exist_ok=True)
-        if source_file.is_symlink():
-            target_file.unlink(missing_ok=True)
-            target_file.symlink_to(source_file.readlink())
-        else:
-            shutil.copy2(source_file, target_file)
-    if (target / ".git").exists():
-        _git(["reset", "--quiet"], target)  # index = HEAD; uncommitted changes show as such
+    with Tree(source) as tree:
+        for name in _all(source) if listed is None else listed:
+            tree.copy(name, target, f"{into}/{name}")
+    if (target.path / into / ".git").exists():
+        _git(["reset", "--quiet"], target.path / into)  # index = HEAD; changes show as such
 
 
 def _all(source: Path) -> list[str]:
@@ -112,10 +119,16 @@ def run(
         depth = int(inputs.get("fetch-depth", "1") or "1")
     except ValueError:
         raise StepFailure(f"fetch-depth must be a number, got {inputs['fetch-depth']!r}") from None
-    if target.exists() and any(target.iterdir()) and inputs.get("clean", "true") == "true":
-        for child in target.iterdir():
-            shutil.rmtree(child) if child.is_dir() and not child.is_symlink() else child.unlink()
-    copy_repository(source, target, depth=max(depth, 0), shared=job.backend.local)
+    scratch = job.state.work_root / f"checkout-{os.urandom(6).hex()}"  # never mounted
+    with Tree(job.workspace) as workspace:
+        into = os.path.relpath(target, os.path.realpath(job.workspace))
+        if inputs.get("clean", "true") == "true":
+            with contextlib.suppress(FileNotFoundError):
+                for name, _info in workspace.scandir(into):
+                    workspace.remove(f"{into}/{name}")
+        copy_repository(
+            source, workspace, into, depth=max(depth, 0), scratch=scratch, shared=job.backend.local
+        )
     ref = inputs.get("ref", "")
     if ref:
         try:
