@@ -51,3 +51,188 @@ def test_checkout_clean_false_replaces_planted_links_instead_of_writing_through(
     assert "readme: hello guide: guide" in run.stderr
     assert canary.read_text() == "canary\n"
     assert sorted(p.name for p in canary.parent.iterdir()) == ["canary.txt"]
+
+
+def _cache_steps(path: str, key: str = "k-1") -> str:
+    return f"""\
+              - uses: actions/cache@v4
+                with:
+                  path: {path}
+                  key: {key}"""
+
+
+def test_cache_save_stores_links_as_links_and_restore_recreates_them(
+    repo: Repo, canary: Path
+) -> None:
+    secret_dir = canary.parent / "private"
+    secret_dir.mkdir()
+    (secret_dir / "key.pem").write_text("private key\n")
+    repo.workflow(
+        f"""\
+        on: push
+        jobs:
+          save:
+            runs-on: ubuntu-latest
+            steps:
+{_cache_steps("stash")}
+              - run: |
+                  mkdir -p stash && echo data > stash/data.txt
+                  ln -s {secret_dir} stash/private
+                  ln -s / stash/machine
+        """
+    )
+    repo.commit()
+    first = repo.run("push")
+    assert first.returncode == 0, first.stderr
+    stored = {p.name: p for p in (repo.cache / "actions-cache").rglob("*")}
+    assert "key.pem" not in stored and "etc" not in stored  # nothing followed into the cache
+    assert stored["private"].is_symlink() and stored["machine"].is_symlink()
+    repo.workflow(
+        f"""\
+        on: push
+        jobs:
+          restore:
+            runs-on: ubuntu-latest
+            steps:
+              - run: mkdir -p stash/private && echo mine > stash/private/key.pem
+{_cache_steps("stash")}
+              - run: |
+                  test -L stash/private && test -L stash/machine
+                  echo "restored $(cat stash/data.txt)"
+        """
+    )
+    repo.commit()
+    second = repo.run("push")
+    assert second.returncode == 0, second.stderr
+    assert "restored data" in second.stderr
+    assert (secret_dir / "key.pem").read_text() == "private key\n"
+
+
+def test_cache_restore_and_download_artifact_replace_hard_links(repo: Repo, canary: Path) -> None:
+    repo.workflow(
+        f"""\
+        on: push
+        jobs:
+          save:
+            runs-on: ubuntu-latest
+            steps:
+{_cache_steps("stash")}
+              - run: mkdir -p stash && echo from-cache > stash/file.txt
+        """
+    )
+    repo.commit()
+    assert repo.run("push").returncode == 0
+    repo.workflow(
+        f"""\
+        on: push
+        jobs:
+          up:
+            runs-on: ubuntu-latest
+            steps:
+              - run: mkdir out && echo from-artifact > out/file.txt
+              - uses: actions/upload-artifact@v4
+                with:
+                  name: out
+                  path: out
+          down:
+            needs: up
+            runs-on: ubuntu-latest
+            steps:
+              - run: |
+                  mkdir -p stash got
+                  ln {canary} stash/file.txt
+                  ln {canary} got/file.txt
+{_cache_steps("stash")}
+              - uses: actions/download-artifact@v4
+                with:
+                  name: out
+                  path: got
+              - run: echo "now $(cat stash/file.txt) $(cat got/file.txt)"
+        """
+    )
+    repo.commit()
+    run = repo.run("push")
+    assert run.returncode == 0, run.stderr
+    assert "now from-cache from-artifact" in run.stderr
+    assert canary.read_text() == "canary\n"
+
+
+def test_a_pull_requests_cache_is_not_restored_on_main(repo: Repo) -> None:
+    def workflow(value: str) -> None:
+        repo.workflow(
+            f"""\
+            on: [push, pull_request]
+            jobs:
+              cache:
+                runs-on: ubuntu-latest
+                steps:
+                  - id: cache
+                    uses: actions/cache@v4
+                    with:
+                      path: stash
+                      key: deps-${{{{ github.ref_name }}}}
+                      restore-keys: deps-
+                  - run: |
+                      echo "hit=${{{{ steps.cache.outputs.cache-matched-key }}}} content=$(cat stash/f 2>/dev/null || echo none)"
+                      mkdir -p stash && echo {value} > stash/f
+            """
+        )
+        repo.commit(value)
+
+    workflow("main-1")
+    repo.git("checkout", "-qb", "feature")
+    workflow("poisoned")
+    assert "content=none" in repo.run("pull_request").stderr  # saves under refs/pull/1/merge
+    assert "content=none" in repo.run("push").stderr  # saves under refs/heads/feature
+    repo.git("checkout", "-q", "main")
+    on_main = repo.run("push")
+    assert on_main.returncode == 0, on_main.stderr
+    assert "hit= content=none" in on_main.stderr, on_main.stderr  # then saves main's
+    repo.git("checkout", "-qb", "other")
+    on_other = repo.run("push")  # another branch sees the default branch's entries
+    assert "hit=deps-main content=main-1" in on_other.stderr, on_other.stderr
+
+
+def test_a_secret_in_a_cache_key_is_not_stored(repo: Repo) -> None:
+    repo.workflow(
+        f"""\
+        on: push
+        jobs:
+          save:
+            runs-on: ubuntu-latest
+            steps:
+{_cache_steps("stash", "v-${{ secrets.CACHE_VERSION }}-deps")}
+              - run: mkdir -p stash && echo data > stash/f
+        """
+    )
+    repo.commit()
+    run = repo.run("push", "-s", "CACHE_VERSION=s3cr3t-version")
+    assert run.returncode == 0, run.stderr
+    stored = b"".join(
+        p.read_bytes() for p in (repo.cache / "actions-cache").rglob("*") if p.is_file()
+    )
+    assert b"-deps" in stored and b"s3cr3t-version" not in stored
+
+
+def test_an_artifact_named_with_a_secret_is_refused_and_leaves_no_trace(repo: Repo) -> None:
+    repo.workflow(
+        """\
+        on: push
+        jobs:
+          up:
+            runs-on: ubuntu-latest
+            steps:
+              - run: echo data > f.txt
+              - uses: actions/upload-artifact@v4
+                with:
+                  name: model-${{ secrets.TOKEN }}
+                  path: f.txt
+        """
+    )
+    repo.commit()
+    run = repo.run("push", "-s", "TOKEN=s3cr3t-token")
+    assert run.returncode == 1
+    assert "The artifact name is not valid: it holds a secret" in run.stderr
+    assert run.record is not None
+    names = [p.name for p in run.record.rglob("*")]
+    assert not any("s3cr3t" in n for n in names), names

@@ -13,12 +13,13 @@ from __future__ import annotations
 import fnmatch
 import glob
 import os
-import shutil
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlops.runner.actions import input_path
-from mlops.runner.containment import copy_contained, is_inside, job_roots
+from mlops.runner.containment import is_inside, job_roots
+from mlops.runner.files import Tree, locate
 from mlops.runner.steps.base import StepFailure
 
 if TYPE_CHECKING:
@@ -71,12 +72,25 @@ def _matches(job: JobRun, patterns: str, *, hidden: bool = False) -> tuple[list[
     return sorted(found), common
 
 
+# GitHub's upload-artifact refuses these in a name (they cannot be in a file name everywhere).
+INVALID_NAME_CHARACTERS = '":<>|*?\r\n\\/'
+
+
+def _check_name(job: JobRun, name: str) -> None:
+    bad = sorted({c for c in name if c in INVALID_NAME_CHARACTERS})
+    if bad or name in (".", ".."):
+        shown = ", ".join(repr(c) for c in bad) or repr(name)
+        raise StepFailure(f"The artifact name is not valid: {name}. Contains {shown}")
+    if job.state.masker.holds_secret(name):
+        # the name becomes a directory of the run record (and a name on GitHub's page)
+        raise StepFailure("The artifact name is not valid: it holds a secret")
+
+
 def upload(
     job: JobRun, step: Step, inputs: dict[str, str], env: dict[str, str], timeout: float
 ) -> tuple[dict[str, str], bool, str]:
     name = inputs.get("name") or "artifact"
-    if "/" in name or "\\" in name or name in (".", ".."):
-        raise StepFailure(f"artifact name {name!r} must not contain slashes")
+    _check_name(job, name)
     hidden = _boolean(inputs, "include-hidden-files")
     files, common = _matches(job, inputs.get("path", ""), hidden=hidden)
     if not files:
@@ -88,16 +102,21 @@ def upload(
             job.state.reporter.annotation(job.key, "warning", message, {})
         return {}, False, ""
     target = job.state.record.artifacts / name
-    if target.exists() and not _boolean(inputs, "overwrite"):
-        raise StepFailure(
-            f"an artifact named {name!r} already exists in this run "
-            "(set overwrite: true to replace it)"
-        )
-    shutil.rmtree(target, ignore_errors=True)
-    for file in files:
-        destination = target / file.relative_to(common) if common else target / file.name
-        destination.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(file, destination)
+    with Tree(job.state.record.artifacts) as store:
+        if store.exists(name) and not _boolean(inputs, "overwrite"):
+            raise StepFailure(
+                f"an artifact named {name!r} already exists in this run "
+                "(set overwrite: true to replace it)"
+            )
+        store.remove(name)
+        roots = job_roots(job)
+        for file in files:
+            located = locate(file, roots)
+            if located is None:  # a link swapped in since the files were matched
+                raise StepFailure(f"upload-artifact: {file} left the job's directories")
+            relative = file.relative_to(common) if common else Path(file.name)
+            with Tree(located[0]) as source:
+                source.copy(located[1], store, f"{name}/{relative}")
     job.state.reporter.line(job.key, f"upload-artifact: {len(files)} files as {name!r} -> {target}")
     return {"artifact-id": name, "artifact-url": target.as_uri()}, False, ""
 
@@ -105,24 +124,28 @@ def upload(
 def download(
     job: JobRun, step: Step, inputs: dict[str, str], env: dict[str, str], timeout: float
 ) -> tuple[dict[str, str], bool, str]:
-    store = job.state.record.artifacts
     name = inputs.get("name", "")
     pattern = inputs.get("pattern", "")
     merge = _boolean(inputs, "merge-multiple")
     destination = input_path(job, inputs.get("path", "") or ".")
-    available = sorted(p.name for p in store.iterdir() if p.is_dir())
-    if name:
-        if name not in available:
-            raise StepFailure(
-                f"Unable to download artifact(s): Artifact {name!r} not found "
-                f"(artifacts of this run: {', '.join(available) or 'none'})"
-            )
-        chosen = [name]
-    else:
-        chosen = [a for a in available if not pattern or fnmatch.fnmatchcase(a, pattern)]
-    for artifact in chosen:
-        into = destination if name or merge else destination / artifact
-        copy_contained(store / artifact, into, job_roots(job))
+    located = locate(destination, job_roots(job))
+    if located is None:
+        raise StepFailure(f"path: {destination} is not under the job's directories")
+    root, into = located
+    with Tree(job.state.record.artifacts) as store, Tree(root) as target:
+        available = [n for n, info in store.scandir() if stat.S_ISDIR(info.st_mode)]
+        if name:
+            if name not in available:
+                raise StepFailure(
+                    f"Unable to download artifact(s): Artifact {name!r} not found "
+                    f"(artifacts of this run: {', '.join(available) or 'none'})"
+                )
+            chosen = [name]
+        else:
+            chosen = [a for a in available if not pattern or fnmatch.fnmatchcase(a, pattern)]
+        for artifact in chosen:
+            # written by replacing: a link or hard link the job left there is not written through
+            store.copy(artifact, target, into if name or merge else f"{into}/{artifact}")
     what = name or (f"{len(chosen)} artifact(s) matching {pattern!r}" if pattern else "all")
     job.state.reporter.line(job.key, f"download-artifact: {what} -> {destination}")
     return {"download-path": str(destination)}, False, ""

@@ -1,23 +1,28 @@
-"""actions/cache, locally: a cache directory under mlops' cache, keys as on GitHub.
+"""actions/cache, locally: a cache directory under mlops' cache, keys and scope as on GitHub.
 
-Restore looks for the exact ``key``, then each ``restore-keys`` prefix in order (the newest
-entry wins); save happens in the post step, only when the key was not an exact hit.
-Entries are kept per repository. Every path must be in the job's directories (``~`` is the
-job's own HOME, so ``~/.cache/pip`` works), or the step fails; a restore never writes
-through a symlink out of them.
+Restore looks, in the scope of the run's own ref, then of a pull request's base branch, then
+of the default branch, for the exact ``key``, then the newest entry whose key starts with
+``key``, then with each ``restore-keys`` prefix in order; save happens in the post step,
+only when the key was not an exact hit, in the run's own ref's scope — so what a pull
+request's run saves is never restored on main (GitHub's "restrictions for accessing a
+cache"). Entries are kept per repository. Every path must be in the job's directories
+(``~`` is the job's own HOME, so ``~/.cache/pip`` works), or the step fails. Entries are
+copies made through :mod:`mlops.runner.files`: links are saved and restored as links, never
+followed, and a restore replaces what is in its way instead of writing through it. Keys are
+stored masked (a secret is often a cache key's version part).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import shutil
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlops.runner.actions import input_path
-from mlops.runner.containment import copy_contained, job_roots
+from mlops.runner.containment import job_roots
+from mlops.runner.files import Tree, locate
 from mlops.runner.steps.base import StepFailure
 
 if TYPE_CHECKING:
@@ -34,8 +39,20 @@ def _store(job: JobRun) -> Path:
     return path
 
 
-def _entry_dir(store: Path, key: str) -> Path:
-    return store / hashlib.sha256(key.encode()).hexdigest()[:32]
+def _refs(job: JobRun) -> list[str]:
+    """The refs whose entries a run may restore, in GitHub's order: its own ref, a pull
+    request's base branch, then the default branch; entries of other refs (another pull
+    request, a feature branch) are never seen, so a pull request cannot poison main's."""
+    github = job.contexts["github"]
+    refs = [str(github.get("ref") or "")]
+    if github.get("base_ref"):
+        refs.append(f"refs/heads/{github['base_ref']}")
+    refs.append(f"refs/heads/{job.state.repo.default_branch}")
+    return list(dict.fromkeys(r for r in refs if r))
+
+
+def _entry_name(ref: str, key: str) -> str:
+    return hashlib.sha256(f"{ref}\0{key}".encode()).hexdigest()[:32]
 
 
 def _paths(job: JobRun, text: str) -> list[tuple[str, Path]]:
@@ -48,56 +65,86 @@ def _paths(job: JobRun, text: str) -> list[tuple[str, Path]]:
     return paths
 
 
-def _find(store: Path, key: str, restore_keys: list[str]) -> tuple[Path, str] | None:
-    exact = _entry_dir(store, key)
-    if (exact / "meta.json").is_file():
-        return exact, key
-    entries = []
-    for meta in store.glob("*/meta.json"):
-        data = json.loads(meta.read_text())
-        entries.append((data["created"], data["key"], meta.parent))
-    for prefix in restore_keys:
-        matching = sorted((e for e in entries if e[1].startswith(prefix)), reverse=True)
-        if matching:
-            return matching[0][2], matching[0][1]
+def _entries(store: Tree) -> list[tuple[float, str, str, str]]:
+    """(created, ref, key as stored, entry name) of every entry; keys are stored masked."""
+    found = []
+    for name, _info in store.scandir():
+        try:
+            data = json.loads(store.read_text(f"{name}/meta.json", limit=1 << 20))
+            found.append((float(data["created"]), str(data["ref"]), str(data["key"]), name))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # not an entry (or one of an older layout, without its ref)
+    return found
+
+
+def _find(job: JobRun, store: Tree, key: str, restore_keys: list[str]) -> tuple[str, str] | None:
+    """(entry name, its key) as GitHub's cache looks: in each ref's scope in turn, the exact
+    key, then the newest entry whose key starts with ``key``, then with each restore key."""
+    masked = job.state.masker
+    entries = _entries(store)
+    for ref in _refs(job):
+        if store.exists(f"{_entry_name(ref, key)}/meta.json"):
+            return _entry_name(ref, key), key
+        for prefix in [key, *restore_keys]:
+            hits = sorted(
+                (e for e in entries if e[1] == ref and e[2].startswith(masked(prefix))),
+                reverse=True,
+            )
+            if hits:
+                return hits[0][3], hits[0][2]
     return None
+
+
+def _located(job: JobRun, path: Path) -> tuple[Path, str]:
+    found = locate(path, job_roots(job))
+    if found is None:
+        raise StepFailure(f"cache: {path} is not under the job's directories")
+    return found
 
 
 def restore(job: JobRun, inputs: dict[str, str]) -> tuple[str, str | None]:
     key = inputs.get("key", "")
     if not key:
         raise StepFailure("cache: input 'key' is required")
-    store = _store(job)
     restore_keys = [k.strip() for k in inputs.get("restore-keys", "").splitlines() if k.strip()]
-    found = _find(store, key, restore_keys)
-    if found is None:
-        job.state.reporter.line(job.key, f"cache: no entry for key {key}")
-        return key, None
-    entry, matched = found
-    for index, (_, path) in enumerate(_paths(job, inputs.get("path", ""))):
-        saved = entry / str(index)
-        if saved.exists():
-            copy_contained(saved, path, job_roots(job))
+    with Tree(_store(job)) as store:
+        found = _find(job, store, key, restore_keys)
+        if found is None:
+            job.state.reporter.line(job.key, f"cache: no entry for key {key}")
+            return key, None
+        entry, matched = found
+        for index, (_, path) in enumerate(_paths(job, inputs.get("path", ""))):
+            if not store.exists(f"{entry}/{index}"):
+                continue
+            root, relative = _located(job, path)
+            with Tree(root) as target:
+                # links come back as links; a link or hard link in the way is replaced
+                store.copy(f"{entry}/{index}", target, relative)
     job.state.reporter.line(job.key, f"cache: restored from key {matched}")
     return key, matched
 
 
 def save(job: JobRun, inputs: dict[str, str], key: str) -> None:
-    entry = _entry_dir(_store(job), key)
-    if (entry / "meta.json").is_file():
-        return
-    paths = _paths(job, inputs.get("path", ""))  # checked before anything is written
-    shutil.rmtree(entry, ignore_errors=True)
-    entry.mkdir(parents=True)
-    saved = 0
-    for index, (_, path) in enumerate(paths):
-        if path.is_dir():
-            shutil.copytree(path, entry / str(index))
-            saved += 1
-        elif path.is_file():
-            shutil.copy2(path, entry / str(index))
-            saved += 1
-    (entry / "meta.json").write_text(json.dumps({"key": key, "created": time.time()}))
+    ref = str(job.contexts["github"].get("ref") or "")
+    name = _entry_name(ref, key)
+    with Tree(_store(job)) as store:
+        if store.exists(f"{name}/meta.json"):
+            return
+        paths = _paths(job, inputs.get("path", ""))  # checked before anything is written
+        store.remove(name)
+        store.mkdir(name)
+        saved = 0
+        for index, (_, path) in enumerate(paths):
+            root, relative = _located(job, path)
+            with Tree(root) as source:
+                if source.lstat(relative) is None and relative != ".":
+                    continue
+                # links are stored as links: one to a directory outside (or to /) is not
+                # followed into the cache
+                source.copy(relative, store, f"{name}/{index}")
+                saved += 1
+        meta = {"key": job.state.masker(key), "ref": ref, "created": time.time()}
+        store.write_text(f"{name}/meta.json", json.dumps(meta))
     job.state.reporter.line(job.key, f"cache: saved {saved} path(s) under key {key}")
 
 
