@@ -422,3 +422,50 @@ def test_an_action_without_description_runs_and_lint_flags_it(repo: Repo) -> Non
         "'description'" in lint.stdout
     )
     assert "error" not in lint.stdout.split("[mlops]")[0]
+
+
+def test_setup_python_cache_needs_a_dependency_file_and_may_run_twice(repo: Repo) -> None:
+    """setup-python's pip cache is keyed by the hash of ``cache-dependency-path`` (default
+    requirements files, then pyproject.toml): when nothing matches, GitHub fails the step with
+    "No file in <workspace> matched to [...], make sure you have checked out the target
+    repository" (actions/setup-python, "Caching packages dependencies"). A second
+    setup-python of the same version in one job sets it up again."""
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    repo.write("src/requirements.txt", "")
+    repo.workflow(f"""\
+        on: push
+        jobs:
+          none:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/setup-python@v5
+                with:
+                  python-version: "{version}"
+                  cache: pip
+                  cache-dependency-path: |
+                    requirements/*.txt
+                    setup.cfg
+              - run: echo never
+          found:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - uses: actions/setup-python@v5
+                with: {{python-version: "{version}", cache: pip}}
+              - uses: actions/setup-python@v5
+                with:
+                  python-version: "{version}"
+                  cache: pip
+                  cache-dependency-path: src/requirements.txt
+              - run: echo twice
+    """)
+    repo.commit()
+    run = repo.run("push")
+    assert run.returncode == 1, run.stderr
+    assert (
+        "matched to [requirements/*.txt,setup.cfg], make sure you have checked out the "
+        "target repository" in run.stderr
+    )
+    assert "No file in " in run.stderr and "never" not in run.stderr
+    assert "twice" in run.stderr
+    assert "File exists" not in run.stderr

@@ -221,6 +221,7 @@ def run(
         _bootstrap_pip(job, chosen, environment)
     job.path_prepends.append(str(environment / "bin"))
     if inputs.get("cache"):
+        _check_cache_dependencies(job, inputs)
         job.state.reporter.line(
             job.key,
             f"setup-python: cache '{inputs['cache']}' is not used locally (the packages "
@@ -233,6 +234,37 @@ def run(
     )
     python = str(environment / "bin" / "python")
     return {"python-version": version, "python-path": python, "cache-hit": "false"}, False, ""
+
+
+# setup-python's own defaults when cache-dependency-path is not given (its README, "Caching
+# packages dependencies"); pip falls back from requirements files to pyproject.toml.
+_CACHE_DEFAULTS = {
+    "pip": ["**/requirements.txt", "**/pyproject.toml"],
+    "pipenv": ["**/Pipfile.lock"],
+    "poetry": ["**/poetry.lock"],
+}
+
+
+def _check_cache_dependencies(job: JobRun, inputs: dict[str, str]) -> None:
+    """Fail as setup-python fails when no file gives its cache a key: the hash of the
+    files matching ``cache-dependency-path`` (or the defaults) is empty."""
+    from mlops.workflow.expressions.errors import ExpressionError
+    from mlops.workflow.expressions.hashfiles import hash_files
+
+    given = inputs.get("cache-dependency-path", "").strip()
+    tries = [given] if given else _CACHE_DEFAULTS.get(inputs["cache"].strip(), [])
+    if not tries:
+        raise StepFailure(f"Caching for '{inputs['cache']}' is not supported")
+    try:
+        if any(hash_files([pattern], job.workspace) for pattern in tries):
+            return
+    except ExpressionError as error:
+        raise StepFailure(f"cache-dependency-path: {error.reason}") from None
+    shown = ",".join(given.splitlines()) if given else " or ".join(tries)
+    raise StepFailure(
+        f"No file in {job.workspace} matched to [{shown}], "
+        "make sure you have checked out the target repository"
+    )
 
 
 _PIP_SHIM = """#!{python}
@@ -278,6 +310,8 @@ def job_environment(interpreter: Interpreter, target: Path) -> Path:
     major_minor = ".".join(version.split(".")[:2])
     bin_dir = target / "bin"
     own_site = target / "lib" / f"python{major_minor}" / "site-packages"
+    if (target / "pyvenv.cfg").is_file():  # a second setup-python of this version in the job
+        return target
     try:
         own_site.mkdir(parents=True)
         bin_dir.mkdir()
