@@ -42,6 +42,7 @@ def build_report(
     repro_log: Path | None = None,
     environ: dict[str, str] | None = None,
     fail_on: tuple[str, ...] = (),
+    allow_missing_base: bool = False,
 ) -> Report:
     env = dict(os.environ if environ is None else environ)
     log_text = None
@@ -88,6 +89,14 @@ def build_report(
         result.word = "unreadable"
     elif metric_rows and not head_has_metrics:
         result.word = "no-metrics"
+    elif data.base_unreadable and not base_has_metrics:
+        result.word = "base-unreadable"
+    warnings = list(data.warnings)
+    if data.base_unreadable and result.word != "base-unreadable":
+        warnings.append(
+            f"`{base.label}` declares metrics but DVC could not load them: "
+            + "; ".join(data.base_unreadable)
+        )
     report = Report(
         base=base,
         head=head,
@@ -97,14 +106,21 @@ def build_report(
         params=compare_params(data.params_base, data.params_head),
         stages=data.stages,
         has_log=log_text is not None,
-        warnings=data.warnings,
+        warnings=warnings,
         notes=data.notes,
         run_url=run_url(env),
         config_source=config.source,
         lock_stale=data.lock_stale,
+        base_unreadable=data.base_unreadable,
+        head_unloaded=data.head_unloaded,
     )
     if fail_on:
-        report.gate = evaluate(fail_on, metric_rows, result)
+        report.gate = evaluate(
+            fail_on,
+            metric_rows,
+            result,
+            base_unreadable=[] if allow_missing_base else data.base_unreadable,
+        )
     if not plots:
         report.plots_note = "Plots not rendered (`--no-plots`)."
     elif out is None:
@@ -163,6 +179,8 @@ def to_json(report: Report) -> str:
             "reason": report.gate.reason,
         },
         "lock_stale": report.lock_stale,
+        "base_unreadable": report.base_unreadable,
+        "head_unloaded": report.head_unloaded,
         "metrics": [
             {
                 "path": row.path,

@@ -12,6 +12,7 @@ import io
 import logging
 import math
 import os
+import posixpath
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops.errors import UsageError
-from mlops.report.base import show_file
+from mlops.report.base import git, show_file
 from mlops.report.compare import flatten
 from mlops.report.stages import StageRow, stage_rows
 
@@ -81,6 +82,10 @@ class Collected:
     # stages whose workspace dvc.lock entry differs from the one committed at HEAD
     lock_stale: list[str] = field(default_factory=list)
     head_unreadable: bool = False  # DVC could not read this revision's metrics at all
+    # metrics files the base's dvc.lock records (so they existed) that DVC could not load,
+    # as "`path`: DVC's reason" (not in the cache, remote unreachable, ...)
+    base_unreadable: list[str] = field(default_factory=list)
+    head_unloaded: list[str] = field(default_factory=list)  # the same for this revision
 
 
 @contextlib.contextmanager
@@ -117,8 +122,18 @@ def open_repo(start: Path) -> Any:
 
 
 def _one_line(error: BaseException | str) -> str:
-    text = str(error) or type(error).__name__
-    return " ".join(text.split())
+    """DVC's message on one line, with the causes it chains (its own "SCM error" says
+    nothing; the clone failure and git's reason beneath it do)."""
+    parts: list[str] = []
+    seen: set[int] = set()
+    current: BaseException | str | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        text = " ".join((str(current) or type(current).__name__).split())
+        if text and text not in parts:
+            parts.append(text)
+        current = current.__cause__ if isinstance(current, BaseException) else None
+    return ": ".join(parts)
 
 
 def _describe(error: Any) -> str:
@@ -130,23 +145,31 @@ def _describe(error: Any) -> str:
 
 
 def _split_results(
-    result: dict[str, Any], rev: str, what: str, label: str, warnings: list[str]
-) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    result: dict[str, Any],
+    rev: str,
+    what: str,
+    label: str,
+    warnings: list[str],
+    failed: list[str] | None = None,
+) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     """``{file: {dotted.name: value}}`` for one revision of metrics/params show output,
-    and the files that do not exist there."""
+    and the files that could not be found there, with DVC's reason."""
     entry = result.get(rev) or {}
     values: dict[str, dict[str, Any]] = {}
-    missing: list[str] = []
+    missing: dict[str, str] = {}
     if entry.get("error") is not None:
         warnings.append(f"could not read {what} at {label}: {_describe(entry['error'])}")
     for path, content in (entry.get("data") or {}).items():
         if "error" in content:
             if isinstance(content["error"], FileNotFoundError):
-                missing.append(path)
+                error = content["error"]
+                missing[path] = _one_line(error.strerror or str(error))
             else:
                 warnings.append(
                     f"could not read {what} file `{path}` at {label}: {_describe(content['error'])}"
                 )
+                if failed is not None:
+                    failed.append(f"`{path}`: {_describe(content['error'])}")
             continue
         values[path] = flatten(content.get("data") or {})
     return values, missing
@@ -174,23 +197,33 @@ def collect(
         raise UsageError(f"DVC could not read metrics or params: {_one_line(error)}") from None
 
     out.metrics_base, missing_base = _split_results(
-        metrics, base_sha, "metrics", labels["base"], out.warnings
+        metrics, base_sha, "metrics", labels["base"], out.warnings, out.base_unreadable
     )
     out.metrics_head, missing_head = _split_results(
         metrics, WORKSPACE, "metrics", labels["head"], out.warnings
     )
     out.head_unreadable = (metrics.get(WORKSPACE) or {}).get("error") is not None
-    if missing_base:
+    base_error = (metrics.get(base_sha) or {}).get("error")
+    if base_error is not None:
+        out.base_unreadable.insert(0, _describe(base_error))
+    # DVC says "No storage files available" both for an output the base never produced
+    # and for one it produced but whose data is not here: the base's dvc.lock tells which.
+    produced = _locked_outputs(Path(repo.root_dir), base_sha)
+    never = [p for p in missing_base if p not in produced]
+    out.base_unreadable += [f"`{p}`: {missing_base[p]}" for p in missing_base if p in produced]
+    if never:
         out.notes.append(
             f"no metrics at {labels['base']}: "
-            + ", ".join(f"`{p}`" for p in missing_base)
+            + ", ".join(f"`{p}`" for p in never)
             + " did not exist there"
         )
     if missing_head:
+        out.head_unloaded = [f"`{p}`: {reason}" for p, reason in missing_head.items()]
         out.warnings.append(
             "metrics file "
             + ", ".join(f"`{p}`" for p in missing_head)
             + f" is missing in {labels['head']}: run `dvc repro`"
+            + f" (DVC: {'; '.join(out.head_unloaded)})"
         )
     out.params_base, _ = _split_results(params, base_sha, "params", labels["base"], out.warnings)
     out.params_head, _ = _split_results(params, WORKSPACE, "params", labels["head"], out.warnings)
@@ -199,6 +232,25 @@ def collect(
         _collect_plots(repo, revs, out, labels)
     out.stages = _collect_stages(repo, base_sha, out, repro_log, head_sha, labels["head"])
     return out
+
+
+def _locked_outputs(root: Path, sha: str) -> set[str]:
+    """Paths (relative to ``root``) of the outputs every dvc.lock at ``sha`` records."""
+    if not sha:
+        return set()
+    listing = git(root, "ls-tree", "-r", "--name-only", sha, "--", ".")
+    outputs: set[str] = set()
+    for lock in listing.stdout.splitlines() if listing.returncode == 0 else []:
+        if lock.rsplit("/", 1)[-1] != "dvc.lock":
+            continue
+        document = _load_yaml(show_file(root, sha, lock)) or {}
+        folder = posixpath.dirname(lock)
+        for entry in (document.get("stages") or {}).values():
+            outs = entry.get("outs") if isinstance(entry, dict) else None
+            for out in outs if isinstance(outs, list) else []:
+                if isinstance(out, dict) and out.get("path"):
+                    outputs.add(posixpath.normpath(posixpath.join(folder, str(out["path"]))))
+    return outputs
 
 
 def _collect_plots(repo: Any, revs: list[str], out: Collected, labels: dict[str, str]) -> None:
@@ -273,18 +325,36 @@ def _vega_plot(renderer: Any, rev_key: dict[str, str]) -> PlotData:
         x_label=str(props.get("x_label") or x),
         y_label=str(props.get("y_label") or y),
     )
-    grouped: dict[tuple[str, str], list[tuple[Any, Any]]] = {}
+    # DVC keeps one series per revision, data file and field (its vega data carries
+    # rev, filename and field per point): never merge two files' points.
+    grouped: dict[tuple[str, str, str], list[tuple[Any, Any]]] = {}
     for point in renderer.datapoints:
         which = rev_key.get(point.get("rev"))
         if which is None or x not in point or y not in point:
             continue
-        name = f"{point.get('filename', '')}:{point.get('field', '')}"
-        grouped.setdefault((which, name), []).append((point[x], point[y]))
-    names = {name for _, name in grouped}
-    for (which, name), points in grouped.items():
-        shown = name.rsplit(":", 1)[-1] if len(names) > 1 else ""
-        plot.series.append(Series(which, shown, points))
+        key = (which, str(point.get("filename", "")), str(point.get("field", "")))
+        grouped.setdefault(key, []).append((point[x], point[y]))
+    files = sorted({file for _, file, _ in grouped})
+    fields = {field for _, _, field in grouped}
+    shown_file = _short_names(files)
+    for (which, file, field_name), points in grouped.items():
+        parts = []
+        if len(files) > 1:
+            parts.append(shown_file[file])
+        if len(fields) > 1:
+            parts.append(field_name)
+        plot.series.append(Series(which, ": ".join(parts), points))
     return plot
+
+
+def _short_names(files: list[str]) -> dict[str, str]:
+    """Data files as a legend shows them: without the directory they all share."""
+    if len(files) < 2:
+        return {file: file for file in files}
+    common = posixpath.commonpath([posixpath.dirname(file) or "." for file in files])
+    return {
+        file: posixpath.relpath(file, common) if common not in ("", ".") else file for file in files
+    }
 
 
 def _load_yaml(text: str | None) -> dict[str, Any] | None:

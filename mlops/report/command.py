@@ -61,6 +61,13 @@ from mlops.errors import UsageError
     "least it. The report says whether the check passes; stderr says why it failed.",
 )
 @click.option(
+    "--allow-missing-base",
+    is_flag=True,
+    help="With --fail-on: pass when the base declares metrics that DVC cannot load (not "
+    "in the cache, remote unreachable) instead of failing closed; the report still "
+    "quotes DVC's reason.",
+)
+@click.option(
     "-C",
     "--directory",
     metavar="DIR",
@@ -75,6 +82,7 @@ def report_command(
     plots: bool,
     repro_log: Path | None,
     fail_on: tuple[str, ...],
+    allow_missing_base: bool,
     directory: Path,
 ) -> None:
     """Compare the workspace with a base revision: the pull-request model report.
@@ -103,6 +111,8 @@ def report_command(
       mlops report --base origin/main --out report.md && cml comment update report.md
       mlops report --format json
       mlops report --base main --out report.md --fail-on regressed   # a CI gate
+    A base whose metrics DVC cannot load fails the gate (it cannot tell a worse
+    model); --allow-missing-base accepts that as "no baseline".
     """
     from mlops.errors import WorkFailedError
     from mlops.report.build import build_report, to_json
@@ -120,6 +130,7 @@ def report_command(
         plots=plots,
         repro_log=repro_log,
         fail_on=tuple(dict.fromkeys(fail_on)),
+        allow_missing_base=allow_missing_base,
     )
     markdown = render(report) if fmt == "md" else ""
     text = markdown if fmt == "md" else to_json(report)

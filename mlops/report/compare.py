@@ -178,7 +178,9 @@ def _ordered_union(first: dict[str, Any], second: dict[str, Any]) -> list[str]:
 
 @dataclass
 class Verdict:
-    word: str  # improved | regressed | unchanged | no-baseline | no-metrics | unreadable
+    # improved | regressed | unchanged | no-baseline | no-metrics | unreadable (this
+    # revision) | base-unreadable (the base produced metrics DVC could not load)
+    word: str
     counts: dict[str, int] = field(default_factory=dict)
     total: int = 0
 
@@ -191,6 +193,7 @@ class Verdict:
             "no-baseline": "🆕",
             "no-metrics": "ℹ️",
             "unreadable": "❗",
+            "base-unreadable": "❗",
         }[self.word]
 
 

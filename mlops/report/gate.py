@@ -8,7 +8,10 @@ Pure: given the compared metric rows, say whether the gate fails and why, in one
   or per metric) count, and only when they regressed by at least that threshold; metrics
   without one may move freely.
 
-A first run with nothing to compare with (no metrics at the base) never fails the gate.
+A first run with nothing to compare with (the base never produced metrics) never fails
+the gate; a base that produced metrics DVC cannot load (not in the cache, remote
+unreachable) fails it, closed, unless the user accepts a missing baseline
+(``--allow-missing-base``, which passes an empty ``base_unreadable``).
 """
 
 from __future__ import annotations
@@ -54,14 +57,27 @@ def _named(rows: list[MetricRow]) -> str:
     return ", ".join(parts) + (f" and {more} more" if more > 0 else "")
 
 
-def evaluate(modes: tuple[str, ...], rows: list[MetricRow], verdict: Verdict) -> GateResult:
+def evaluate(
+    modes: tuple[str, ...],
+    rows: list[MetricRow],
+    verdict: Verdict,
+    base_unreadable: list[str] | tuple[str, ...] = (),
+) -> GateResult:
     """Whether the gate fails for ``modes`` (any of them failing fails it)."""
     if not modes:
         return GateResult(modes, False, "")
-    if verdict.word == "no-baseline":
-        return GateResult(modes, False, "no metrics at the base to compare with")
     if verdict.word == "unreadable":
         return GateResult(modes, True, "the metrics of this revision could not be read")
+    if base_unreadable:
+        return GateResult(
+            modes,
+            True,
+            "the base declares metrics but DVC could not load them: "
+            + "; ".join(base_unreadable)
+            + " (--allow-missing-base accepts a missing baseline)",
+        )
+    if verdict.word in ("no-baseline", "base-unreadable"):
+        return GateResult(modes, False, "no metrics at the base to compare with")
     reasons: list[str] = []
     if "regressed" in modes:
         regressed = [row for row in rows if row.status == "regressed"]

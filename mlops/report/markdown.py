@@ -146,7 +146,15 @@ def _count_phrase(report: Report) -> str:
     noun = "metric" if total == 1 else "metrics"
     if verdict.word == "unreadable":
         return f"DVC could not read the metrics of `{report.head.label}` (see below)"
+    if verdict.word == "base-unreadable":
+        return f"`{report.base.label}` declares metrics but DVC could not load them: " + "; ".join(
+            report.base_unreadable
+        )
     if verdict.word == "no-metrics":
+        if report.head_unloaded:
+            return "the pipeline declares metrics but DVC could not load them: " + "; ".join(
+                report.head_unloaded
+            )
         if counts.get("removed"):
             return f"this revision has no metrics; {counts['removed']} removed since the base"
         return "the pipeline declares no metrics (add `metrics:` to a stage in dvc.yaml)"

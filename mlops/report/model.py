@@ -36,6 +36,10 @@ class Report:
     config_source: str | None = None
     gate: GateResult | None = None  # --fail-on: whether this report fails the check
     lock_stale: list[str] = field(default_factory=list)  # stages whose lock != HEAD's
+    # metrics DVC could not load, as "`path`: DVC's reason": at the base (its dvc.lock
+    # records them) and in this revision
+    base_unreadable: list[str] = field(default_factory=list)
+    head_unloaded: list[str] = field(default_factory=list)
     version: str = __version__
 
     def image_count(self) -> int:

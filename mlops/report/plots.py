@@ -109,7 +109,7 @@ def _kind(template: str) -> str:
     return "curve"
 
 
-def _series_label(which: str, name: str, labels: dict[str, str]) -> str:
+def series_label(which: str, name: str, labels: dict[str, str]) -> str:
     rev = f"{labels['base']} (base)" if which == "base" else labels["head"]
     return f"{rev}: {name}" if name else rev
 
@@ -136,7 +136,7 @@ def _curve(figure_cls: Any, plot: PlotData, labels: dict[str, str], notes: list[
         if not kept:
             continue
         xs, ys = [p[0] for p in kept], [p[1] for p in kept]
-        label = _series_label(series.rev, series.name, labels)
+        label = series_label(series.rev, series.name, labels)
         index = color_index.setdefault(series.name, len(color_index))
         if series.rev == "base":
             style = dict(BASE_STYLE)
@@ -194,33 +194,44 @@ def _not_number(text: str) -> bool:
     return False
 
 
-def _confusion(figure_cls: Any, plot: PlotData, labels: dict[str, str], notes: list[str]) -> Any:
+def confusion_matrices(
+    plot: PlotData,
+) -> tuple[list[str], dict[tuple[str, str], list[list[float]]]]:
+    """The classes, and one matrix per revision and data file (DVC draws a matrix per
+    revision and file; counts of two files are never added up)."""
     normalized = plot.template.endswith("normalized")
-    counts: dict[str, Counter[tuple[str, str]]] = {}
-    for series in plot.series:
-        counter = counts.setdefault(series.rev, Counter())
+    counts: dict[tuple[str, str], Counter[tuple[str, str]]] = {}
+    for series in sorted(plot.series, key=lambda s: (s.rev != "base", s.name)):
+        counter = counts.setdefault((series.rev, series.name), Counter())
         for actual, predicted in series.points:
             counter[(_class(actual), _class(predicted))] += 1
     classes = sorted(
         {c for counter in counts.values() for pair in counter for c in pair}, key=_class_order
     )
-    revs = [rev for rev in ("base", "head") if rev in counts]
-    matrices: dict[str, list[list[float]]] = {}
+    matrices: dict[tuple[str, str], list[list[float]]] = {}
     index = {c: i for i, c in enumerate(classes)}
-    for rev in revs:
+    for key, counter in counts.items():
         matrix = [[0.0] * len(classes) for _ in classes]
-        for (actual, predicted), count in counts[rev].items():
+        for (actual, predicted), count in counter.items():
             matrix[index[actual]][index[predicted]] += count
         if normalized:
             matrix = [[v / (sum(row) or 1) for v in row] for row in matrix]
-        matrices[rev] = matrix
-    # one colour scale for both, so equal counts look equal
+        matrices[key] = matrix
+    return classes, matrices
+
+
+def _confusion(figure_cls: Any, plot: PlotData, labels: dict[str, str], notes: list[str]) -> Any:
+    normalized = plot.template.endswith("normalized")
+    classes, matrices = confusion_matrices(plot)
+    revs = sorted({rev for rev, _ in matrices}, key=("base", "head").index)
+    panels = list(matrices)
+    # one colour scale for all, so equal counts look equal
     peak = max((v for m in matrices.values() for row in m for v in row), default=0) or 1
     size = max(3.6, 0.45 * len(classes) + 2.6)
-    figure = figure_cls(figsize=(size * len(revs) + 0.4, size))
-    for position, rev in enumerate(revs, start=1):
-        axes = figure.add_subplot(1, len(revs), position)
-        matrix = matrices[rev]
+    figure = figure_cls(figsize=(size * len(panels) + 0.4, size))
+    for position, (rev, name) in enumerate(panels, start=1):
+        axes = figure.add_subplot(1, len(panels), position)
+        matrix = matrices[(rev, name)]
         axes.imshow(matrix, cmap="Blues", vmin=0, vmax=peak)
         if len(classes) <= 20:
             for i, row in enumerate(matrix):
@@ -233,8 +244,7 @@ def _confusion(figure_cls: Any, plot: PlotData, labels: dict[str, str], notes: l
         axes.set_yticks(list(ticks), classes)
         axes.set_xlabel(plot.y_label)  # predicted across
         axes.set_ylabel(plot.x_label)  # actual down
-        title = f"{labels['base']} (base)" if rev == "base" else labels["head"]
-        axes.set_title(title)
+        axes.set_title(series_label(rev, name, labels), fontsize="medium")
     figure.suptitle(plot.title)
     figure.subplots_adjust(left=0.1, right=0.97, bottom=0.16, top=0.82, wspace=0.35)
     if len(revs) == 1:
@@ -257,26 +267,34 @@ def _class_order(value: str) -> tuple[int, float, str]:
 
 def _bars(figure_cls: Any, plot: PlotData, labels: dict[str, str], notes: list[str]) -> Any:
     # horizontal bars: DVC's bar templates put the value on x and the category on y
-    values: dict[str, dict[str, float]] = {}
+    # a bar per revision and data file for each category
+    values: dict[str, dict[tuple[str, str], float]] = {}
     dropped = 0
+    groups = sorted({(s.rev, s.name) for s in plot.series}, key=lambda g: (g[0] != "base", g[1]))
     for series in plot.series:
         for x, y in series.points:
             numbers, _ = finite_points([(x, 0)])
             if not numbers:
                 dropped += 1
                 continue
-            values.setdefault(str(y), {})[series.rev] = numbers[0][0]
+            values.setdefault(str(y), {})[(series.rev, series.name)] = numbers[0][0]
     categories = list(values)
     if plot.template.endswith("sorted"):
-        categories.sort(key=lambda c: values[c].get("head", values[c].get("base", 0)))
-    figure = figure_cls(figsize=(6.5, max(3.0, 0.35 * len(categories) + 1.5)))
+        last = groups[-1] if groups else ("head", "")
+        categories.sort(key=lambda c: values[c].get(last, 0))
+    figure = figure_cls(figsize=(6.5, max(3.0, 0.35 * len(categories) * len(groups) / 2 + 1.5)))
     axes = figure.add_subplot()
-    height = 0.4
-    for offset, rev in ((height / 2, "base"), (-height / 2, "head")):
+    height = 0.8 / max(1, len(groups))
+    for number, (rev, name) in enumerate(groups):
+        offset = 0.4 - height * (number + 0.5)
         ys = [i + offset for i in range(len(categories))]
-        widths = [values[c].get(rev, 0.0) for c in categories]
-        color = BASE_STYLE["color"] if rev == "base" else HEAD_COLORS[0]
-        label = f"{labels['base']} (base)" if rev == "base" else labels["head"]
+        widths = [values[c].get((rev, name), 0.0) for c in categories]
+        color = (
+            BASE_STYLE["color"]
+            if rev == "base" and len(groups) <= 2
+            else HEAD_COLORS[number % len(HEAD_COLORS)]
+        )
+        label = series_label(rev, name, labels)
         axes.barh(ys, widths, height=height, color=color, label=label)
     axes.set_yticks(list(range(len(categories))), categories)
     axes.set(xlabel=plot.x_label, ylabel=plot.y_label, title=plot.title)
