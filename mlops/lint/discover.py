@@ -10,6 +10,7 @@ dependency directories.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from mlops import gitutil
@@ -116,8 +117,26 @@ def files_in(directory: Path) -> list[tuple[Path, str]]:
             continue  # nor the local actions of such copies (under their own .github/)
         if not path.is_file():
             continue  # listed by git but deleted
+        if kind == "dockerfile" and _is_template(path, directory):
+            continue  # a cookiecutter/copier template of a Dockerfile, not one
         result.append((path, kind))
     return sorted(result)
+
+
+# Jinja syntax: a tag ({% if %}) or a variable of a name ({{ cookiecutter.x }}); Docker's own
+# Go templates ({{.Id}}, {{ json .Config }}) start with a dot or a function, so do not match.
+_JINJA = re.compile(r"\{%-?\s|\{\{-?\s*[A-Za-z_][\w.]*\s*-?\}\}")
+
+
+def _is_template(path: Path, directory: Path) -> bool:
+    if any("{{" in part for part in path.relative_to(directory).parts):
+        return True
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(1 << 16).decode("utf-8", errors="replace")
+    except OSError:
+        return False
+    return _JINJA.search(head) is not None
 
 
 def _in_nested_github(path: Path, directory: Path) -> bool:

@@ -18,6 +18,7 @@ RANK = {"note": 1, "warning": 2, "error": 3}
 OWN = "mlops"
 # Our rules that mean what a wrapped tool's more general rule means.
 _OWN_MEANING = {"yaml": "syntax"}
+NEEDS_CYCLE = "needs-cycle"
 
 
 @dataclass
@@ -43,10 +44,13 @@ class Finding:
                 if self.tool == OWN
                 else f"{self.tool}:{self.rule}"
             )
+            if self.meaning == "needs" and "in a cycle" in self.message:
+                self.meaning = NEEDS_CYCLE
 
     @property
     def key(self) -> tuple[str, int, str]:
-        return (self.path, self.line, self.meaning)
+        # a cycle is one problem of the file, whichever of its jobs a tool names it at
+        return (self.path, 0 if self.meaning == NEEDS_CYCLE else self.line, self.meaning)
 
     @property
     def tools(self) -> list[str]:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mlops.lint.findings import Finding
+from mlops.lint.findings import NEEDS_CYCLE, Finding
 from mlops.lint.source import Source
 
 TIMEOUT = 300
@@ -215,6 +215,8 @@ def _actionlint_finding(entry: dict[str, Any], target: LintFile) -> Finding:
             meaning = "context-availability"
         else:
             meaning = "expression"
+    elif kind == "job-needs" and "cyclic" in message:
+        meaning = NEEDS_CYCLE
     elif kind == "action" and 'defined at "./' in message:
         meaning = "local-uses"  # a local action's inputs: ours, from the runner's reader
     elif kind == "deprecated-commands":

@@ -396,7 +396,19 @@ class EventFilter:
         if branch is not None:
             if not has_branch_filter:
                 if has_tag_filter:
-                    return "only tag pushes trigger it"
+                    # GitHub: "If you define only tags/tags-ignore ..., the workflow won't run
+                    # for events affecting the undefined Git ref" -- branches, here
+                    if (
+                        self.tags is None
+                        and self.tags_ignore is not None
+                        and all(self.tags_ignore.matches(t) for t in ("v1.0", "release/v1"))
+                    ):
+                        return (
+                            "no push triggers it: its filter names only tags, so branch "
+                            "pushes never run it, and its tags-ignore ignores every tag "
+                            "(to run on branch pushes only, use branches: ['**'])"
+                        )
+                    return "only tag pushes trigger it (its filter names only tags)"
             elif not ref_allowed(branch, self.branches, self.branches_ignore):
                 return f"{branch_word} {branch!r} filtered out"
         if self.paths is None and self.paths_ignore is None:

@@ -107,15 +107,18 @@ def build_plan(
     """Plan the jobs ``event`` runs (or, with ``check_triggers=False``, every job);
     ``variables`` is the ``vars`` context, as the run will see it."""
     plan = Plan(event, [], {})
+    filtered_jobs: dict[str, str] = {}  # job id -> why its workflow is not triggered
     for workflow in workflows:
         decision = decide(workflow, event)
         if check_triggers and not decision.triggered:
             plan.not_triggered[workflow.display_path] = decision.reason
+            for job_id in workflow.jobs:
+                filtered_jobs.setdefault(job_id, f"{workflow.display_path}: {decision.reason}")
             continue
         plan.workflows.append(workflow)
         _add_workflow(root, plan, workflow, prefix="", caller=None, depth=0)
     if job is not None:
-        _select(plan, job)
+        _select(plan, job, filtered_jobs)
     _stages(plan)
     for planned in plan.jobs.values():
         planned.legs = _legs(planned, matrix_filters or [])
@@ -299,11 +302,18 @@ def _missing_local_actions(root: Path, workflow: Workflow, job: Job) -> list[str
     return missing
 
 
-def _select(plan: Plan, job: str) -> None:
+def _select(plan: Plan, job: str, filtered_jobs: Mapping[str, str] | None = None) -> None:
     roots = [k for k, p in plan.jobs.items() if k == job or (p.job.id == job and p.caller is None)]
     if not roots:
+        if filtered_jobs and job in filtered_jobs:
+            raise UsageError(
+                f"-j {job}: its workflow is not triggered by this {plan.event.name} event "
+                f"({filtered_jobs[job]})"
+            )
         known = ", ".join(sorted({p.job.id for p in plan.jobs.values() if p.caller is None}))
-        raise UsageError(f"-j {job}: no such job in the triggered workflows (jobs: {known})")
+        raise UsageError(
+            f"-j {job}: no such job in the triggered workflows (jobs: {known or 'none'})"
+        )
     keep: set[str] = set()
     stack = list(roots)
     while stack:
