@@ -265,3 +265,46 @@ def test_pr_create_with_nothing_changed_and_a_second_call_for_the_same_branch(re
     assert "[skip ci]" not in (run.record / "pulls" / "1.patch").read_text()
     assert f"[CML's Pull Request]({(run.record / 'pulls' / '1.md').as_uri()})" in run.stderr
     assert "Branch main-cml-pr-" in run.stderr and "already exists" in run.stderr
+
+
+def test_setup_cml_puts_the_vega_tools_on_path_unless_vega_false(repo: Repo) -> None:
+    """CML's setup action installs vega-cli and vega-lite (vl2svg, vl2png, vg2svg, vg2png)
+    unless ``vega: false`` (iterative/setup-cml's action.yml, input ``vega``); workflows such
+    as DVC's example projects pipe a Vega-Lite spec through them into a report."""
+    spec = {
+        "data": {"values": [{"step": 0, "loss": 1.0}, {"step": 1, "loss": 0.5}]},
+        "mark": "line",
+        "encoding": {
+            "x": {"field": "step", "type": "quantitative"},
+            "y": {"field": "loss", "type": "quantitative"},
+        },
+    }
+    repo.write("plot.vl.json", json.dumps(spec))
+    repo.workflow("""\
+        on: push
+        jobs:
+          draw:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              - uses: iterative/setup-cml@v2
+              - run: |
+                  vl2svg plot.vl.json plot.svg
+                  vl2png < plot.vl.json > plot.png
+                  head -c 4 plot.svg; echo
+                  od -An -c -N4 plot.png | tr -d ' \\n'; echo
+                  echo '{"mark": 3}' | vl2svg || echo "bad spec: $?"
+          none:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: iterative/setup-cml@v2
+                with: {vega: false}
+              - run: command -v vl2svg || echo "no vl2svg"
+    """)
+    repo.commit()
+    run = repo.run("push")
+    assert run.returncode == 0, run.stderr
+    assert "[draw]   <svg" in run.stderr
+    assert "[draw]   211PNG" in run.stderr.replace("\\", "")
+    assert "bad spec: 1" in run.stderr
+    assert "[none]   no vl2svg" in run.stderr

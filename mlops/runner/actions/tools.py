@@ -59,16 +59,39 @@ def setup_cml(
     assignments = " ".join(f"{name}={shlex.quote(value)}" for name, value in variables.items())
     program = f"{assignments} exec {shlex.join(cml_program())}"
     for name, prefix in {"cml": "", **legacy}.items():
-        shim = bin_dir / name
-        shim.write_text(f'#!/bin/sh\n{program} {prefix}"$@"\n')
-        shim.chmod(shim.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        _shim(bin_dir / name, f'{program} {prefix}"$@"')
+    vega = inputs.get("vega", "true").strip().lower() != "false"
+    if vega:
+        # CML's action installs vega-cli and vega-lite (vl2svg, vl2png, ...) unless
+        # `vega: false`; ours are vl-convert behind the same command lines.
+        from mlops.runner.cml.vega import TOOLS
+
+        for name in TOOLS:
+            _shim(bin_dir / name, f'exec {_vega_program()} {name} "$@"')
     job.path_prepends.append(str(bin_dir))
     job.state.reporter.line(
         job.key,
         "cml: local stand-in on PATH (comments, checks and pull requests are saved in the "
-        "run record, not sent)",
+        "run record, not sent)" + ("; vl2svg, vl2png, vg2svg, vg2png too" if vega else ""),
     )
     return {}, False, ""
+
+
+def _shim(path: Path, command: str) -> None:
+    path.write_text(f"#!/bin/sh\n{command}\n")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+
+
+def _vega_program() -> str:
+    """This mlops's interpreter running its vega tools, isolated (``-I``) as cml is."""
+    import sys
+
+    root = str(Path(__file__).resolve().parents[3])
+    bootstrap = (
+        f"import sys; sys.path.insert(0, {root!r}); "
+        "from mlops.runner.cml.vega import main; sys.exit(main(sys.argv[1:]))"
+    )
+    return shlex.join([sys.executable, "-I", "-c", bootstrap])
 
 
 def setup_dvc(
