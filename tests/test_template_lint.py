@@ -125,7 +125,7 @@ def test_requirements_are_hashed_locks_of_their_inputs(rendered: Path) -> None:
         lock = (rendered / f"{name}.txt").read_text()
         command = (
             f"uv pip compile {name}.in --universal --python-version "
-            f"{answers['python_version']} --generate-hashes --output-file {name}.txt"
+            f"{answers['python_version']} --generate-hashes --no-strip-extras --output-file {name}.txt"
         )
         assert f"#    {command}\n" in lock
         assert command in (rendered / f"{name}.in").read_text()  # documented where edited

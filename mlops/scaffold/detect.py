@@ -14,7 +14,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-PYTHON_VERSIONS = ("3.10", "3.11", "3.12")  # the template's choices
+PYTHON_VERSIONS = ("3.11", "3.12", "3.13", "3.14")  # the template's choices
 DEV_REQUIREMENTS = ("requirements-dev.txt", "requirements_dev.txt", "dev-requirements.txt")
 
 

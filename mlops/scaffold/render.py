@@ -9,6 +9,7 @@ version that shipped it), never a path on the machine that rendered it.
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,7 @@ def render(
     data = dict(answers)
     if source.builtin:
         data["mlops_requirement"] = f"{DISTRIBUTION}=={__version__}"
+        data["running_python"] = "%d.%d" % sys.version_info[:2]
         if source.component != "project":
             data["component"] = source.component
     try:
