@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from mlops import __version__
+from mlops.scaffold.templates import project_template
 from tests.conftest import run_mlops, tree_snapshot
 
 EXPECTED_FILES = {
@@ -73,7 +75,9 @@ def test_answers_file_records_every_answer(default_project: Path) -> None:
     answers = yaml.safe_load((default_project / ".copier-answers.yml").read_text())
     assert answers["project_name"] == "ml-project"
     assert answers["package_name"] == "ml_project"
-    assert answers["python_version"] == "3.11"
+    # the Python running mlops when the template offers it, so `mlops run` finds it here
+    assert answers["python_version"] == "%d.%d" % sys.version_info[:2]
+    assert "running_python" not in answers  # this machine's Python is no answer to keep
     assert answers["dataset"] == "breast_cancer"
     assert answers["model"] == "logistic_regression"
     assert answers["docker"] is True
@@ -81,6 +85,24 @@ def test_answers_file_records_every_answer(default_project: Path) -> None:
     assert answers["dvc_remote"] == "../ml-project-dvc-storage"
     assert answers["_src_path"] == "mlops:project"  # the built-in template, not a path
     assert answers["_commit"] == __version__
+
+
+@pytest.mark.parametrize(("running", "expected"), [("3.13", "3.13"), ("3.10", "3.14"), ("", "3.14")])
+def test_python_version_defaults_to_the_running_python_else_the_newest(
+    tmp_path: Path, running: str, expected: str
+) -> None:
+    import copier
+
+    copier.run_copy(
+        str(project_template()),
+        tmp_path / "p",
+        data={"running_python": running, "project_name": "p"},
+        defaults=True,
+        quiet=True,
+        unsafe=False,
+    )
+    answers = yaml.safe_load((tmp_path / "p/.copier-answers.yml").read_text())
+    assert answers["python_version"] == expected
 
 
 def test_git_repository_with_first_commit(default_project: Path) -> None:
@@ -121,7 +143,7 @@ def test_choices_change_the_project(tmp_path: Path) -> None:
         "-d",
         "docker=false",
         "-d",
-        "python_version=3.10",
+        "python_version=3.14",
         "-d",
         "dvc_remote=s3://bucket/dvc",
     )
@@ -136,7 +158,8 @@ def test_choices_change_the_project(tmp_path: Path) -> None:
     requirements = (root / "requirements.txt").read_text()
     assert "dvc[s3]==" in (root / "requirements.in").read_text()
     assert "\ndvc-s3==" in requirements  # the extra's packages are in the lock
-    assert "pandas==2.3.3" in requirements  # pandas 3 needs Python 3.11
+    assert "--python-version 3.14 " in requirements  # the lock made for that Python
+    assert "python-version: \"3.14\"" in (root / ".github/workflows/train.yml").read_text()
     assert "url = s3://bucket/dvc" in (root / ".dvc/config").read_text()
 
 
@@ -234,7 +257,8 @@ def test_a_file_in_the_way_is_refused(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("pair", "needles"),
     [
-        ("python_version=banana", ("python_version", "3.10, 3.11, 3.12")),
+        ("python_version=banana", ("python_version", "3.11, 3.12, 3.13, 3.14")),
+        ("python_version=3.10", ("python_version", "3.11, 3.12, 3.13, 3.14")),  # past its end of life
         ("model=svm", ("model", "logistic_regression, random_forest, gradient_boosting")),
         ("dataset=mnist", ("dataset", "breast_cancer, wine, digits, csv")),
         ("package_name=1abc", ("package_name", "Python identifier")),

@@ -40,10 +40,10 @@ def test_freshly_generated_project_lints_clean(
     "data",
     [
         {"runner": "self-hosted,gpu"},  # reads the project's .github/actionlint.yaml
-        {"dvc_remote": "s3://bucket/dvc", "python_version": "3.10"},  # secrets behind a guard
+        {"dvc_remote": "s3://bucket/dvc", "python_version": "3.14"},  # secrets behind a guard
         {"docker": False, "model": "random_forest"},
     ],
-    ids=["self-hosted-gpu", "s3-python-3.10", "no-docker"],
+    ids=["self-hosted-gpu", "s3-python-3.14", "no-docker"],
 )
 def test_template_variants_lint_clean(
     tmp_path: Path, data: dict[str, object], tools_installed: None

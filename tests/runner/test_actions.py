@@ -71,6 +71,36 @@ def test_setup_python_uses_a_local_interpreter_or_says_which_exist(repo: Repo) -
     assert version in run.stderr.split("available:")[1]
 
 
+def test_setup_python_gives_the_job_mlops_pip_and_names_its_version(repo: Repo) -> None:
+    """A job's pip is the one of mlops's environment, at least as new as GitHub's floor
+    (a venv's own pip can be years older), and setup-python says which it is."""
+    import pip
+
+    from mlops.runner.actions.python import GITHUB_PIP_FLOOR
+
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    repo.workflow(f"""\
+        on: push
+        jobs:
+          ok:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/setup-python@v5
+                with:
+                  python-version: "{version}"
+              - run: python -m pip --version
+    """)
+    run = repo.run("push")
+    assert run.returncode == 0, run.stderr
+    assert f"with pip {pip.__version__} in the job's own environment" in run.stderr
+    assert f"pip {pip.__version__} from " in run.stderr  # what the step ran
+    assert "is older than the pip GitHub's runners give" not in run.stderr
+    floor = tuple(int(p) for p in GITHUB_PIP_FLOOR.split("."))
+    assert tuple(int(p) for p in pip.__version__.split(".")[:2]) >= floor
+    pyproject = (Path(__file__).parents[2] / "pyproject.toml").read_text()
+    assert f'"pip>={GITHUB_PIP_FLOOR}",' in pyproject  # what `pip install mlops` brings
+
+
 def test_cache_saves_then_restores_across_runs(repo: Repo) -> None:
     repo.workflow("""\
         on: push

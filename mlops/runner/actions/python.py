@@ -183,6 +183,25 @@ def interpreters_in(job: JobRun, path: str) -> list[Interpreter]:
     return found
 
 
+# GitHub's setup-python gives each Python the pip its runner images were built with, a
+# current one; mlops's own environment brings at least this one (pyproject.toml), and jobs
+# on the interpreter running mlops use it.
+GITHUB_PIP_FLOOR = "25.1"
+
+
+def pip_version(site_packages: list[str]) -> str:
+    """The version of the pip installed in these site-packages ("" when there is none)."""
+    for directory in site_packages:
+        try:
+            names = os.listdir(directory)
+        except OSError:
+            continue
+        for name in names:
+            if name.startswith("pip-") and name.endswith(".dist-info"):
+                return name[len("pip-") : -len(".dist-info")]
+    return ""
+
+
 def _version_key(version: str) -> tuple[int, ...]:
     return tuple(int(part) if part.isdigit() else 0 for part in version.split("."))
 
@@ -228,10 +247,19 @@ def run(
             f"{'already on this machine' if job.backend.local else 'the image has'} are reused)",
         )
     where = "" if job.backend.local else f", in {job.backend.where}"
+    pip = pip_version(chosen.site_packages) if job.backend.local else ""
     job.state.reporter.line(
         job.key,
-        f"setup-python: Python {version} ({executable}{where}) in the job's own environment",
+        f"setup-python: Python {version} ({executable}{where})"
+        f"{f' with pip {pip}' if pip else ''} in the job's own environment",
     )
+    if pip and _version_key(pip) < _version_key(GITHUB_PIP_FLOOR):
+        job.state.reporter.line(
+            job.key,
+            f"warning: setup-python: pip {pip} is older than the pip GitHub's runners give "
+            f"every Python (>= {GITHUB_PIP_FLOOR}); a step may behave differently here: "
+            f"upgrade that Python's pip ({executable} -m pip install --upgrade pip)",
+        )
     python = str(environment / "bin" / "python")
     return {"python-version": version, "python-path": python, "cache-hit": "false"}, False, ""
 
