@@ -76,7 +76,7 @@ def test_answers_file_records_every_answer(default_project: Path) -> None:
     assert answers["project_name"] == "ml-project"
     assert answers["package_name"] == "ml_project"
     # the Python running mlops when the template offers it, so `mlops run` finds it here
-    assert answers["python_version"] == "%d.%d" % sys.version_info[:2]
+    assert answers["python_version"] == f"{sys.version_info[0]}.{sys.version_info[1]}"
     assert "running_python" not in answers  # this machine's Python is no answer to keep
     assert answers["dataset"] == "breast_cancer"
     assert answers["model"] == "logistic_regression"
@@ -87,7 +87,9 @@ def test_answers_file_records_every_answer(default_project: Path) -> None:
     assert answers["_commit"] == __version__
 
 
-@pytest.mark.parametrize(("running", "expected"), [("3.13", "3.13"), ("3.10", "3.14"), ("", "3.14")])
+@pytest.mark.parametrize(
+    ("running", "expected"), [("3.13", "3.13"), ("3.10", "3.14"), ("", "3.14")]
+)
 def test_python_version_defaults_to_the_running_python_else_the_newest(
     tmp_path: Path, running: str, expected: str
 ) -> None:
@@ -159,7 +161,7 @@ def test_choices_change_the_project(tmp_path: Path) -> None:
     assert "dvc[s3]==" in (root / "requirements.in").read_text()
     assert "\ndvc-s3==" in requirements  # the extra's packages are in the lock
     assert "--python-version 3.14 " in requirements  # the lock made for that Python
-    assert "python-version: \"3.14\"" in (root / ".github/workflows/train.yml").read_text()
+    assert 'python-version: "3.14"' in (root / ".github/workflows/train.yml").read_text()
     assert "url = s3://bucket/dvc" in (root / ".dvc/config").read_text()
 
 
@@ -258,7 +260,10 @@ def test_a_file_in_the_way_is_refused(tmp_path: Path) -> None:
     ("pair", "needles"),
     [
         ("python_version=banana", ("python_version", "3.11, 3.12, 3.13, 3.14")),
-        ("python_version=3.10", ("python_version", "3.11, 3.12, 3.13, 3.14")),  # past its end of life
+        (
+            "python_version=3.10",
+            ("python_version", "3.11, 3.12, 3.13, 3.14"),
+        ),  # past its end of life
         ("model=svm", ("model", "logistic_regression, random_forest, gradient_boosting")),
         ("dataset=mnist", ("dataset", "breast_cancer, wine, digits, csv")),
         ("package_name=1abc", ("package_name", "Python identifier")),

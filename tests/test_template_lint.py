@@ -22,7 +22,8 @@ from mlops.scaffold.templates import project_template
 
 VARIANTS: dict[str, dict[str, object]] = {
     "defaults": {},
-    "python-3.10": {"python_version": "3.10"},
+    "python-3.13": {"python_version": "3.13"},
+    "python-3.14": {"python_version": "3.14"},
     "python-3.12": {"python_version": "3.12"},
     "dataset-wine": {"dataset": "wine"},
     "dataset-digits": {"dataset": "digits"},

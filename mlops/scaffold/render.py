@@ -87,7 +87,7 @@ def render(
     data = dict(answers)
     if source.builtin:
         data["mlops_requirement"] = f"{DISTRIBUTION}=={__version__}"
-        data["running_python"] = "%d.%d" % sys.version_info[:2]
+        data["running_python"] = f"{sys.version_info[0]}.{sys.version_info[1]}"
         if source.component != "project":
             data["component"] = source.component
     try:

@@ -192,13 +192,8 @@ GITHUB_PIP_FLOOR = "25.1"
 def pip_version(site_packages: list[str]) -> str:
     """The version of the pip installed in these site-packages ("" when there is none)."""
     for directory in site_packages:
-        try:
-            names = os.listdir(directory)
-        except OSError:
-            continue
-        for name in names:
-            if name.startswith("pip-") and name.endswith(".dist-info"):
-                return name[len("pip-") : -len(".dist-info")]
+        for info in sorted(Path(directory).glob("pip-*.dist-info")):
+            return info.name[len("pip-") : -len(".dist-info")]
     return ""
 
 
