@@ -236,3 +236,43 @@ def test_an_artifact_named_with_a_secret_is_refused_and_leaves_no_trace(repo: Re
     assert run.record is not None
     names = [p.name for p in run.record.rglob("*")]
     assert not any("s3cr3t" in n for n in names), names
+
+
+def test_setup_python_reads_a_version_file_only_in_the_workspace(repo: Repo, canary: Path) -> None:
+    canary.write_text("outside-word and more\n")
+    repo.workflow(
+        f"""\
+        on: push
+        jobs:
+          linked:
+            runs-on: ubuntu-latest
+            steps:
+              - run: ln -s {canary} .python-version
+              - uses: actions/setup-python@v5
+                with:
+                  python-version-file: .python-version
+          absolute:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/setup-python@v5
+                with:
+                  python-version-file: {canary}
+          inside:
+            runs-on: ubuntu-latest
+            steps:
+              - run: echo 3 > .python-version
+              - uses: actions/setup-python@v5
+                with:
+                  python-version-file: .python-version
+        """
+    )
+    repo.commit()
+    run = repo.run("push")
+    assert run.returncode == 1
+    assert "outside-word" not in run.stderr + run.stdout
+    assert (
+        "[linked]   error: python-version-file .python-version is not in the workspace"
+        in run.stderr
+    )
+    assert f"[absolute]   error: python-version-file {canary} is not in the workspace" in run.stderr
+    assert "[inside]   setup-python: Python 3." in run.stderr

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mlops.runner.files import Refused, Tree, locate
 from mlops.runner.steps.base import StepFailure
 
 if TYPE_CHECKING:
@@ -214,16 +215,34 @@ def _in_job_environment(job: JobRun, path: str, requested: str) -> Interpreter:
     return max(matching, key=lambda i: _version_key(i.version))
 
 
+VERSION_FILE_LIMIT = 64 * 1024
+
+
+def _version_from_file(job: JobRun, name: str) -> str:
+    """The first word of ``python-version-file``: a file in the workspace, read without
+    following a link out of it (what is outside is neither read nor shown)."""
+    located = locate(job.workspace / name, [job.workspace])
+    if located is None:
+        raise StepFailure(
+            f"python-version-file {name} is not in the workspace; only a file there is read"
+        )
+    try:
+        with Tree(located[0]) as workspace:
+            words = workspace.read_text(located[1], limit=VERSION_FILE_LIMIT).split()
+    except FileNotFoundError:
+        raise StepFailure(f"python-version-file {name} does not exist") from None
+    except (Refused, IsADirectoryError, NotADirectoryError) as error:
+        raise StepFailure(f"python-version-file {name}: {error}") from None
+    return words[0] if words else ""
+
+
 def run(
     job: JobRun, step: Step, inputs: dict[str, str], env: dict[str, str], timeout: float
 ) -> tuple[dict[str, str], bool, str]:
     requested = inputs.get("python-version", "")
     version_file = inputs.get("python-version-file", "")
     if not requested and version_file:
-        file = job.workspace / version_file
-        if not file.is_file():
-            raise StepFailure(f"python-version-file {version_file} does not exist")
-        requested = file.read_text().split()[0] if file.read_text().split() else ""
+        requested = _version_from_file(job, version_file)
     path = job.process_env({}, {}).get("PATH", "")
     if job.backend.local:
         chosen = _on_this_machine(path, requested)
