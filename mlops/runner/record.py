@@ -2,7 +2,8 @@
 
 ~/.cache/mlops/runs/<run id>/
     run.json            event, options, job results
-    event.json          the event payload the steps saw (GITHUB_EVENT_PATH)
+    event.json          the event payload the steps saw, secrets masked (the steps read the
+                        unmasked one, GITHUB_EVENT_PATH, from the run's private directory)
     logs/<job>.log      each job's output, secrets masked
     summaries/<job>.md  step summaries ($GITHUB_STEP_SUMMARY)
     artifacts/<name>/   upload-artifact
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from mlops.cachedir import cache_root
+from mlops.runner.files import Tree
 
 KEEP_RUNS = 50  # older run records are removed when a new run starts ($MLOPS_KEEP_RUNS)
 CML_INDEX = "cml.jsonl"  # mlops.runner.cml.store.INDEX
@@ -64,8 +66,13 @@ class RunRecord:
         self.summaries: dict[str, list[str]] = {}
         self._lock = threading.Lock()
 
-    def write_event(self, payload: dict[str, Any]) -> None:
+    def write_event(self, payload: dict[str, Any], masker: Any, private: Path) -> None:
+        """The payload for the steps in ``private`` (``event_path``, removed with the run's
+        directories) and, masked, in the record: an input may hold a secret's value."""
+        self.event_path = private / "event.json"
         self.event_path.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+        with Tree(self.path) as record:
+            record.write_text("event.json", json.dumps(masker.tree(payload), indent=2))
 
     def add_summary(self, job: str, text: str) -> None:
         with self._lock:

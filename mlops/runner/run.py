@@ -116,9 +116,10 @@ def run_plan(plan: Plan, repo: Repository, options: RunOptions) -> RunResult:
     host.become_subreaper()
     record = RunRecord()
     first = plan.workflows[0] if plan.workflows else None
-    record.write_event(payload_for(plan.event, first) if first else plan.event.payload)
     reporter = Reporter(masker, as_json=options.as_json, logs_dir=record.logs)
     state = RunState(plan, repo, options, record, reporter, masker)
+    payload = payload_for(plan.event, first) if first else plan.event.payload
+    record.write_event(payload, masker, state.work_root)
     if options.backend == "docker":
         from mlops.runner.backends.docker import DockerSession
 

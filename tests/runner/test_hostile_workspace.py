@@ -276,3 +276,30 @@ def test_setup_python_reads_a_version_file_only_in_the_workspace(repo: Repo, can
     )
     assert f"[absolute]   error: python-version-file {canary} is not in the workspace" in run.stderr
     assert "[inside]   setup-python: Python 3." in run.stderr
+
+
+def test_the_records_event_file_masks_an_input_holding_a_secret(repo: Repo) -> None:
+    repo.workflow(
+        """\
+        on:
+          workflow_dispatch:
+            inputs:
+              note:
+                type: string
+        jobs:
+          read:
+            runs-on: ubuntu-latest
+            steps:
+              - env:
+                  TOKEN: ${{ secrets.TOKEN }}
+                run: grep -q "$TOKEN" "$GITHUB_EVENT_PATH" && echo the-steps-see-the-input
+        """
+    )
+    repo.commit()
+    run = repo.run("workflow_dispatch", "--input", "note=s3cr3t-value", "-s", "TOKEN=s3cr3t-value")
+    assert run.returncode == 0, run.stderr
+    assert "the-steps-see-the-input" in run.stderr
+    assert run.record is not None
+    saved = (run.record / "event.json").read_text()
+    assert '"note": "***"' in saved
+    assert b"s3cr3t-value" not in run.record_bytes()
