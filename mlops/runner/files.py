@@ -142,35 +142,11 @@ class Tree:
 
     # -- files ------------------------------------------------------------------------------
 
-    @contextmanager
-    def open_read(self, relative: str | Path) -> Iterator[int]:
-        """A descriptor on the regular file ``relative``; a link or a non-file is refused."""
+    def read_bytes(self, relative: str | Path, limit: int | None = None) -> bytes:
+        """The regular file's content (a link is refused); past ``limit`` bytes, refused."""
         parent, name = _split(relative)
         with self.directory(parent) as dir_fd:
-            try:
-                fd = os.open(name, _READ, dir_fd=dir_fd)
-            except OSError as error:
-                if error.errno == errno.ELOOP:
-                    raise Refused(f"{relative} is a link; not followed") from None
-                raise
-        try:
-            if not stat.S_ISREG(os.fstat(fd).st_mode):
-                raise Refused(f"{relative} is not a regular file")
-            os.set_blocking(fd, True)
-            yield fd
-        finally:
-            os.close(fd)
-
-    def read_bytes(self, relative: str | Path, limit: int | None = None) -> bytes:
-        """The file's content; past ``limit`` bytes, :class:`Refused`."""
-        with self.open_read(relative) as fd:
-            chunks, size = [], 0
-            while chunk := os.read(fd, _CHUNK):
-                size += len(chunk)
-                if limit is not None and size > limit:
-                    raise Refused(f"{relative} is larger than {limit} bytes")
-                chunks.append(chunk)
-        return b"".join(chunks)
+            return read_at(dir_fd, name, limit)
 
     def read_text(self, relative: str | Path, limit: int | None = None) -> str:
         return self.read_bytes(relative, limit).decode("utf-8", errors="replace")
@@ -213,6 +189,64 @@ class Tree:
         with self.directory(parent) as fd:
             info = os.stat(name, dir_fd=fd, follow_symlinks=False)
             return _copy_entry(fd, name, info, target, str(target_relative), set(skip))
+
+
+def open_dir_at(dir_fd: int, name: str) -> int:
+    """The directory ``name`` in ``dir_fd``, opened without following a link."""
+    try:
+        return os.open(name, _DIR, dir_fd=dir_fd)
+    except OSError as error:
+        if _is_link_error(error):
+            raise Refused(f"{name} is a link or a file, not a directory; not followed") from None
+        raise
+
+
+def open_file_at(dir_fd: int, name: str) -> int:
+    """The regular file ``name`` in ``dir_fd``, opened for reading without following a link
+    (nor blocking on a pipe put in its place)."""
+    try:
+        fd = os.open(name, _READ, dir_fd=dir_fd)
+    except OSError as error:
+        if error.errno == errno.ELOOP:
+            raise Refused(f"{name} is a link; not followed") from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise Refused(f"{name} is not a regular file")
+    os.set_blocking(fd, True)
+    return fd
+
+
+def read_at(dir_fd: int, name: str, limit: int | None = None) -> bytes:
+    """The content of the regular file ``name`` in ``dir_fd``; past ``limit`` bytes, refused."""
+    fd = open_file_at(dir_fd, name)
+    try:
+        chunks, size = [], 0
+        while chunk := os.read(fd, _CHUNK):
+            size += len(chunk)
+            if limit is not None and size > limit:
+                raise Refused(f"{name} is larger than {limit} bytes")
+            chunks.append(chunk)
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def write_new_at(dir_fd: int, name: str, data: bytes, mode: int = 0o644) -> None:
+    """Create ``name`` in ``dir_fd`` with ``data``; fails if anything (a link too) is there."""
+    fd = os.open(
+        name,
+        os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
+        mode,
+        dir_fd=dir_fd,
+    )
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        os.fchmod(fd, mode)
+    finally:
+        os.close(fd)
 
 
 def _split(relative: str | Path) -> tuple[str, str]:

@@ -45,6 +45,14 @@ def prune_runs(runs: Path, keep: int) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _taken(dir_fd: int, name: str) -> bool:
+    try:
+        os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return False
+    return True
+
+
 class RunRecord:
     def __init__(self, root: Path | None = None) -> None:
         stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -100,6 +108,24 @@ class RunRecord:
         from mlops.runner.cml.store import read_index
 
         return read_index(self.path)
+
+    def mask_saved(self, masker: Any) -> None:
+        """Mask what other processes saved in the record (the local cml's comments, checks,
+        pull requests and index) and every name in it holding a secret (an asset named after
+        a link, an artifact's file): renamed with the secret masked."""
+        if not masker:
+            return
+        with Tree(self.path) as record:
+            for saved in self.cml_files():
+                relative = str(saved.relative_to(self.path))
+                record.write_text(relative, masker(record.read_text(relative)))
+        for _directory, names, files, fd in os.fwalk(self.path, topdown=False):
+            for name in [*names, *files]:
+                if masker.holds_secret(name):
+                    masked = masker(name)
+                    while _taken(fd, masked):
+                        masked = f"{masker(name)}.{os.urandom(2).hex()}"
+                    os.rename(name, masked, src_dir_fd=fd, dst_dir_fd=fd)
 
     def write_summary(self, data: dict[str, Any]) -> None:
         (self.path / "run.json").write_text(json.dumps(data, indent=2), encoding="utf-8")

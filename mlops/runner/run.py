@@ -188,8 +188,7 @@ def _finish(
     seconds: float,
     plan: Plan,
 ) -> None:
-    for saved in record.cml_files():  # saved by another process: mask them now
-        saved.write_text(masker(saved.read_text(encoding="utf-8")), encoding="utf-8")
+    record.mask_saved(masker)  # saved by other processes: masked now
     cml = record.cml_entries()
     record.write_summary(
         masker.tree(

@@ -303,3 +303,57 @@ def test_the_records_event_file_masks_an_input_holding_a_secret(repo: Repo) -> N
     saved = (run.record / "event.json").read_text()
     assert '"note": "***"' in saved
     assert b"s3cr3t-value" not in run.record_bytes()
+
+
+CML_STEPS = """\
+printf 'PNG' > plot.png
+echo '![outside](OUTSIDE/canary.txt)' > outside.md
+cml comment create outside.md
+ln -s OUTSIDE/canary.txt linked.md
+cml comment create linked.md 2> err.txt || echo "comment-link rc=$? $(cat err.txt)"
+cml check create OUTSIDE/canary.txt 2> err.txt || echo "check rc=$? $(cat err.txt)"
+cml publish linked.md 2> err.txt || echo "publish rc=$? $(cat err.txt)"
+cml publish plot.png --file OUTSIDE/written.txt 2> err.txt || echo "file rc=$? $(cat err.txt)"
+CML_ASSET_FILE=OUTSIDE/env.txt cml publish plot.png 2> err.txt || echo "env rc=$? $(cat err.txt)"
+cp plot.png "plot-$TOKEN.png"
+echo "![p](plot-$TOKEN.png)" > named.md
+cml comment create named.md
+cml publish "plot-$TOKEN.png" > /dev/null
+echo done
+"""
+
+
+def _indent(text: str, spaces: int) -> str:
+    return "\n".join(" " * spaces + line for line in text.splitlines())
+
+
+def test_the_cml_stand_in_reads_and_writes_only_inside_the_job(repo: Repo, canary: Path) -> None:
+    canary.write_text("CANARY-CONTENT\n")
+    steps = CML_STEPS.replace("OUTSIDE", str(canary.parent))
+    repo.workflow(
+        f"""\
+        on: pull_request
+        jobs:
+          cml:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: iterative/setup-cml@v2
+              - env:
+                  TOKEN: ${{{{ secrets.TOKEN }}}}
+                run: |
+{_indent(steps, 18)}
+        """
+    )
+    repo.commit()
+    run = repo.run("pull_request", "-s", "TOKEN=s3cr3t-name")
+    assert run.returncode == 0, run.stderr
+    assert "done" in run.stderr
+    for command in ("comment-link", "check", "publish", "file", "env"):
+        assert f"{command} rc=1 " in run.stderr and "outside the job's directories" in run.stderr
+    assert "CANARY-CONTENT" not in run.stderr + run.stdout
+    assert b"CANARY-CONTENT" not in run.record_bytes()
+    assert sorted(p.name for p in canary.parent.iterdir()) == ["canary.txt"]
+    assert run.record is not None
+    names = [str(p.relative_to(run.record)) for p in run.record.rglob("*")]
+    assert not any("s3cr3t" in n for n in names), names
+    assert any(n.startswith("comments/") and n.endswith("-assets/plot-***.png") for n in names)

@@ -20,6 +20,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -350,30 +351,33 @@ def job_environment(interpreter: Interpreter, target: Path) -> Path:
     base = Path(interpreter.real)
     version = interpreter.version
     major_minor = ".".join(version.split(".")[:2])
-    bin_dir = target / "bin"
-    own_site = target / "lib" / f"python{major_minor}" / "site-packages"
-    if (target / "pyvenv.cfg").is_file():  # a second setup-python of this version in the job
-        return target
+    name = target.name
+    site = f"{name}/lib/python{major_minor}/site-packages"
+    paths = interpreter.site_packages
+    python = target / "bin" / "python"
     try:
-        own_site.mkdir(parents=True)
-        bin_dir.mkdir()
-        (target / "pyvenv.cfg").write_text(
-            f"home = {base.parent}\n"
-            "include-system-site-packages = false\n"
-            f"version = {version}\n"
-            f"executable = {base}\n"
-        )
-        for name in ("python", "python3", f"python{major_minor}"):
-            (bin_dir / name).symlink_to(base)
+        # Written through mlops.runner.files: a link the job left in the temp directory is
+        # replaced, never followed out of it.
+        with Tree(target.parent) as parent:
+            config = parent.lstat(f"{name}/pyvenv.cfg")
+            if config is not None and stat.S_ISREG(config.st_mode):
+                return target  # a second setup-python of this version in the job
+            parent.mkdir(site)
+            parent.write_text(
+                f"{name}/pyvenv.cfg",
+                f"home = {base.parent}\n"
+                "include-system-site-packages = false\n"
+                f"version = {version}\n"
+                f"executable = {base}\n",
+            )
+            for link in ("python", "python3", f"python{major_minor}"):
+                parent.symlink(f"{name}/bin/{link}", str(base))
+            parent.write_text(
+                f"{site}/_mlops_shared_packages.pth",
+                "".join(f"{p}\n" for p in paths if not p.startswith(str(target))),
+            )
+            for shim in ("pip", "pip3") if interpreter.has_pip else ():
+                parent.write_text(f"{name}/bin/{shim}", _PIP_SHIM.format(python=python), 0o755)
     except OSError as error:
         raise StepFailure(f"cannot create a virtual environment at {target}: {error}") from None
-    paths = interpreter.site_packages
-    (own_site / "_mlops_shared_packages.pth").write_text(
-        "".join(f"{p}\n" for p in paths if not p.startswith(str(target)))
-    )
-    python = bin_dir / "python"
-    for name in ("pip", "pip3") if interpreter.has_pip else ():
-        shim = bin_dir / name
-        shim.write_text(_PIP_SHIM.format(python=python))
-        shim.chmod(0o755)
     return target

@@ -10,13 +10,12 @@ environment of the job's own (the real action installs DVC on the runner).
 
 from __future__ import annotations
 
-import contextlib
 import shlex
 import shutil
-import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mlops.runner.files import Tree
 from mlops.runner.steps.base import StepFailure
 
 if TYPE_CHECKING:
@@ -38,7 +37,8 @@ def setup_cml(
     job: JobRun, step: Step, inputs: dict[str, str], env: dict[str, str], timeout: float
 ) -> tuple[dict[str, str], bool, str]:
     bin_dir = job.temp / "cml-bin"
-    bin_dir.mkdir(exist_ok=True)
+    with Tree(job.temp) as temp:
+        temp.mkdir(bin_dir.name)  # a link the job put there is replaced, not followed
     # `cml-send-comment ...` and the other legacy names run `cml send-comment ...` (CML 0.x).
     legacy = {f"cml-{c}": f"{c} " for c in LEGACY_COMMANDS}
     if not job.backend.local:
@@ -59,7 +59,7 @@ def setup_cml(
     assignments = " ".join(f"{name}={shlex.quote(value)}" for name, value in variables.items())
     program = f"{assignments} exec {shlex.join(cml_program())}"
     for name, prefix in {"cml": "", **legacy}.items():
-        _shim(bin_dir / name, f'{program} {prefix}"$@"')
+        _shim(job, bin_dir / name, f'{program} {prefix}"$@"')
     vega = inputs.get("vega", "true").strip().lower() != "false"
     if vega:
         # CML's action installs vega-cli and vega-lite (vl2svg, vl2png, ...) unless
@@ -67,7 +67,7 @@ def setup_cml(
         from mlops.runner.cml.vega import TOOLS
 
         for name in TOOLS:
-            _shim(bin_dir / name, f'exec {_vega_program()} {name} "$@"')
+            _shim(job, bin_dir / name, f'exec {_vega_program()} {name} "$@"')
     job.path_prepends.append(str(bin_dir))
     job.state.reporter.line(
         job.key,
@@ -77,9 +77,10 @@ def setup_cml(
     return {}, False, ""
 
 
-def _shim(path: Path, command: str) -> None:
-    path.write_text(f"#!/bin/sh\n{command}\n")
-    path.chmod(path.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+def _shim(job: JobRun, path: Path, command: str) -> None:
+    """An executable script in the job's temp directory, replacing whatever the job put there."""
+    with Tree(job.temp) as temp:
+        temp.write_text(temp.relative(path), f"#!/bin/sh\n{command}\n", 0o755)
 
 
 def _vega_program() -> str:
@@ -158,7 +159,6 @@ def _install_dvc(job: JobRun, path: str, version: str, timeout: float) -> Path:
             f"pip could not install {requirement} in {where} (exit code {result.exit_code})"
         )
     bin_dir = job.temp / "dvc-bin"
-    bin_dir.mkdir(exist_ok=True)
-    with contextlib.suppress(FileExistsError):
-        (bin_dir / "dvc").symlink_to(tool / "bin" / "dvc")
+    with Tree(job.temp) as temp:
+        temp.symlink(f"{bin_dir.name}/dvc", str(tool / "bin" / "dvc"))
     return bin_dir

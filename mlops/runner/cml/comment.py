@@ -13,7 +13,7 @@ from __future__ import annotations
 import mimetypes
 import os
 import re
-import shutil
+import stat
 import sys
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from typing import Any
 from mlops.runner.cml import forge
 from mlops.runner.cml.args import Parsed, UsageError
 from mlops.runner.cml.store import Store, read_index
+from mlops.runner.files import Tree, locate
 
 _LINK = re.compile(r"(!?\[[^\]]*\]\()([^)\s]+)((?:\s+\"[^\"]*\")?\))")
 _DEFINITION = re.compile(r"^( {0,3}\[[^\]]+\]:[ \t]*)(\S+)", re.MULTILINE)
@@ -32,21 +33,71 @@ class CommandFailed(Exception):
     """What CML itself fails with (exit 1)."""
 
 
+READ_LIMIT = 16 * 1024 * 1024  # a markdown report; GitHub takes 65,536 characters
+
+
+def job_root() -> Path:
+    """The job's own directories: every file the local cml reads or writes is inside them."""
+    root = os.environ.get("MLOPS_CML_CONTAIN") or os.environ.get("MLOPS_JOB_ROOT")
+    return Path(root) if root else Path.cwd()
+
+
+def _located(path: Path) -> tuple[Path, str] | None:
+    """(root, relative) of ``path``, its links followed only while inside the job's
+    directories; None when it leads out of them."""
+    return locate(path if path.is_absolute() else Path.cwd() / path, [job_root()])
+
+
 def outside(path: Path) -> bool:
-    """Whether a container job's cml (``MLOPS_CML_CONTAIN``, see relay.py) may not read
-    ``path``: it resolves outside the job's directories, on this machine."""
-    root = os.environ.get("MLOPS_CML_CONTAIN")
-    return bool(root) and not path.resolve().is_relative_to(root)
+    """Whether ``path`` resolves outside the job's directories (the local cml never reads
+    or writes there)."""
+    return _located(path) is None
 
 
-def _readable(source: Path) -> Path:
-    if outside(source):
+def read_text(source: Path) -> str:
+    """A file the user named, read only inside the job's directories and without following
+    a link out of them: a path outside is refused without being read."""
+    located = _located(source)
+    if located is None:
         raise CommandFailed(
-            f"{source} is outside the job's directories (a container job's cml reads only those)"
+            f"{source} is outside the job's directories (the local cml reads only those)"
         )
-    if not source.is_file():
-        raise CommandFailed(f"ENOENT: no such file or directory, open '{source}'")
-    return source
+    try:
+        with Tree(located[0]) as tree:
+            return tree.read_text(located[1], limit=READ_LIMIT)
+    except FileNotFoundError:
+        raise CommandFailed(f"ENOENT: no such file or directory, open '{source}'") from None
+    except OSError as error:
+        raise CommandFailed(f"{source}: {error.strerror or error}") from None
+
+
+def copy_into(source: Path, record: Path, relative: str) -> bool:
+    """Copy the regular file ``source`` (inside the job's directories) to ``record/relative``,
+    replacing what is there; False, copying nothing, when it is not such a file."""
+    located = _located(source)
+    if located is None:
+        return False
+    with Tree(located[0]) as tree:
+        info = tree.lstat(located[1])
+        if info is None or not stat.S_ISREG(info.st_mode):
+            return False
+        with Tree(record) as into:
+            tree.copy(located[1], into, relative)
+    return True
+
+
+def write_output(path: Path, text: str) -> None:
+    """``--file``: written only inside the job's directories, by replacing what is there."""
+    located = _located(path)
+    if located is None:
+        raise CommandFailed(
+            f"{path} is outside the job's directories (the local cml writes only there)"
+        )
+    try:
+        with Tree(located[0]) as tree:
+            tree.write_text(located[1], text)
+    except OSError as error:
+        raise CommandFailed(f"{path}: {error.strerror or error}") from None
 
 
 def _is_url(target: str) -> bool:
@@ -61,18 +112,23 @@ def local_links(body: str) -> list[str]:
 
 
 def publish_locally(body: str, source_dir: Path, assets: Path) -> str:
-    """Copy each local file the markdown links to into ``assets``; link to the copies."""
+    """Copy each local file the markdown links to into ``assets``; link to the copies.
+
+    Only files inside the job's directories are copied; a link to anything else is left
+    alone, as CML leaves a missing file's link.
+    """
+    names: dict[str, str] = {}
 
     def copy(target: str) -> str | None:
         if _is_url(target):
             return None  # a URL (http:, data:, ...) or an anchor: as CML leaves it
-        file = (source_dir / target).resolve()
-        if outside(file) or not file.is_file():
-            return None  # CML leaves a missing file's link alone too
-        assets.mkdir(parents=True, exist_ok=True)
-        name = re.sub(r"[^A-Za-z0-9._-]+", "-", target.lstrip("./"))
-        shutil.copyfile(file, assets / name)
-        return f"{assets.name}/{name}"
+        if target in names:
+            return names[target]
+        name = re.sub(r"[^A-Za-z0-9._-]+", "-", target.lstrip("./")) or "asset"
+        if not copy_into(source_dir / target, assets.parent, f"{assets.name}/{name}"):
+            return None
+        names[target] = f"{assets.name}/{name}"
+        return names[target]
 
     def replace_link(match: re.Match[str]) -> str:
         copied = copy(match.group(2))
@@ -141,8 +197,8 @@ def comment_create(store: Store, parsed: Parsed, *, update: bool) -> str:
     notes: list[str] = []
     if values.get("rm-watermark") and update:
         raise CommandFailed("watermarks are mandatory for updatable comments")
-    source = _readable(Path(positionals[0]))
-    body = source.read_text(encoding="utf-8", errors="replace").rstrip("\n")
+    source = _one_path(positionals, "markdown file")
+    body = read_text(source).rstrip("\n")
     target = comment_target(values, warn)
     label = (
         (values.get("watermark-title") or "")
@@ -163,11 +219,12 @@ def comment_create(store: Store, parsed: Parsed, *, update: bool) -> str:
         if path is None:
             path = store.next_path("comments")
         assets = path.parent / f"{path.stem}-assets"
-        shutil.rmtree(assets, ignore_errors=True)
-        if values.get("publish"):
-            body = publish_locally(body, source.resolve().parent, assets)
-        text = body if mark is None else f"{body}\n\n{mark}"
-        path.write_text(text + "\n", encoding="utf-8")
+        with Tree(store.record) as record:
+            record.remove(f"{path.parent.name}/{assets.name}")
+            if values.get("publish"):
+                body = publish_locally(body, (Path.cwd() / source).parent, assets)
+            text = body if mark is None else f"{body}\n\n{mark}"
+            record.write_text(f"{path.parent.name}/{path.name}", text + "\n")
         store.log(
             "comment " + ("update" if update else "create"),
             action=action,
@@ -188,26 +245,34 @@ def _updatable(store: Store, target: str, label: str) -> Path | None:
         if not entry.get("command", "").startswith("comment") or entry.get("target") != target:
             continue
         path = Path(entry.get("path", ""))
-        if path.is_file() and has_watermark(path.read_text(encoding="utf-8"), label):
+        if path.parent != store.record / "comments":
+            continue  # the index names only the record's own comments
+        with Tree(store.record) as record:
+            text = (
+                record.read_text(f"comments/{path.name}")
+                if record.exists(f"comments/{path.name}")
+                else ""
+            )
+        if has_watermark(text, label):
             return path
     return None
 
 
-def _one_file(positionals: list[str], what: str) -> Path:
+def _one_path(positionals: list[str], what: str) -> Path:
     """The single file argument a command takes, as CML reports a missing one."""
     if len(positionals) != 1:
         raise UsageError(f"expects one {what}")
-    return _readable(Path(positionals[0]))
+    return Path(positionals[0])
 
 
 def check_create(store: Store, parsed: Parsed) -> str:
     values = parsed.values
-    source = _one_file(parsed.positionals, "markdown file")
-    report = source.read_text(encoding="utf-8", errors="replace")
+    report = read_text(_one_path(parsed.positionals, "markdown file"))
     head_sha = values.get("commit-sha") or forge.trigger_sha()
     with store.locked():
         path = store.next_path("checks")
-        path.write_text(f"# {values['title']}\n\n{report.rstrip()}\n", encoding="utf-8")
+        with Tree(store.record) as record:
+            record.write_text(f"checks/{path.name}", f"# {values['title']}\n\n{report.rstrip()}\n")
         store.log(
             "check create",
             title=values["title"],
@@ -226,7 +291,11 @@ def check_create(store: Store, parsed: Parsed) -> str:
 
 def publish(store: Store, parsed: Parsed) -> str:
     values = parsed.values
-    source = _one_file(parsed.positionals, "file")
+    source = _one_path(parsed.positionals, "file")
+    if outside(source):
+        raise CommandFailed(
+            f"{source} is outside the job's directories (the local cml reads only those)"
+        )
     if values.get("native"):
         raise CommandFailed("Github does not support publish! (--native; CML fails so on GitHub)")
     guessed = mimetypes.guess_type(source.name)[0]
@@ -235,7 +304,8 @@ def publish(store: Store, parsed: Parsed) -> str:
         directory = store.directory("assets")
         number = len(list(directory.iterdir())) + 1
         copy = directory / f"{number}-{re.sub(r'[^A-Za-z0-9._-]+', '-', source.name)}"
-        shutil.copyfile(source, copy)
+        if not copy_into(source, store.record, f"assets/{copy.name}"):
+            raise CommandFailed(f"ENOENT: no such file or directory, open '{source}'")
         store.log("publish", source=str(source), path=str(copy), mime_type=mime)
     uri = copy.as_uri()
     title = values.get("title") or ""
@@ -246,7 +316,7 @@ def publish(store: Store, parsed: Parsed) -> str:
     else:
         output = uri
     if values.get("file"):
-        Path(values["file"]).write_text(output, encoding="utf-8")
+        write_output(Path(values["file"]), output)
         return ""
     return output
 

@@ -24,12 +24,15 @@ import contextlib
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import threading
+import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlops.runner.cml.store import job_environment, program
+from mlops.runner.files import Tree, open_dir_at, open_file_at, read_at, write_new_at
 
 if TYPE_CHECKING:
     from mlops.runner.job import JobRun
@@ -87,34 +90,47 @@ exit "${code:-1}"
 """
 
 
+REQUEST_LIMIT = 1024 * 1024  # argv, cwd and each variable of one request
+_SERVED: weakref.WeakSet[JobRun] = weakref.WeakSet()  # the jobs whose relay runs
+
+
 def install(job: JobRun, bin_dir: Path, legacy: dict[str, str]) -> None:
     """Write the shims into ``bin_dir`` and start the job's watcher (once per job)."""
-    directory = job.temp / "cml-relay"
-    if directory.is_dir():
+    if job in _SERVED:
         return  # a second setup-cml in the job: the first one's relay serves
-    directory.mkdir()
-    directory.chmod(0o777)  # the container's user may be any user
-    shim = SHIM.replace("@RELAY@", shlex.quote(str(directory)))
-    names = {"cml": shim}
-    cml = shlex.quote(str(bin_dir / "cml"))
-    for name, prefix in legacy.items():
-        names[name] = f'#!/bin/sh\nexec {cml} {prefix}"$@"\n'
-    for name, text in names.items():
-        path = bin_dir / name
-        path.write_text(text)
-        path.chmod(0o755)
+    directory = job.temp / "cml-relay"
+    with Tree(job.temp) as temp:
+        temp.remove(directory.name)  # whatever the container put there
+        temp.mkdir(directory.name)
+        shim = SHIM.replace("@RELAY@", shlex.quote(str(directory)))
+        names = {"cml": shim}
+        cml = shlex.quote(str(bin_dir / "cml"))
+        for name, prefix in legacy.items():
+            names[name] = f'#!/bin/sh\nexec {cml} {prefix}"$@"\n'
+        for name, text in names.items():
+            temp.write_text(temp.relative(bin_dir / name), text, mode=0o755)
     relay = Relay(job, directory)
+    _SERVED.add(job)
     job.backend.at_close(relay.stop)
     relay.start()
 
 
 class Relay:
-    """The watcher answering one job's requests."""
+    """The watcher answering one job's requests.
+
+    The relay directory is opened once; every request is read and every response written
+    relative to that handle, one name at a time, never through a link: what the container
+    puts there (a link named ``argv`` or ``stdout``, the directory itself swapped for a link)
+    cannot make this side read or write anything else.
+    """
 
     def __init__(self, job: JobRun, directory: Path) -> None:
         self.job = job
         self.directory = directory
         self.root = job.root.resolve()
+        with Tree(directory) as tree:
+            self.fd = os.dup(tree.fd)
+        os.fchmod(self.fd, 0o777)  # the container's user may be any user
         self._stop = threading.Event()
         self._answered: set[str] = set()
         self._thread = threading.Thread(target=self._watch, name="cml-relay", daemon=True)
@@ -126,12 +142,14 @@ class Relay:
         self._stop.set()
         self._thread.join(5)
         with contextlib.suppress(OSError):
-            (self.directory / "closed").touch()
+            write_new_at(self.fd, "closed", b"", 0o644)
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
 
     def _watch(self) -> None:
         while not self._stop.wait(POLL_SECONDS):
             try:
-                names = sorted(e.name for e in os.scandir(self.directory))
+                names = sorted(os.listdir(self.fd))  # noqa: PTH208  (a descriptor)
             except OSError:
                 return
             # A request the shim has removed may come again under the same id (a new pid).
@@ -143,22 +161,36 @@ class Relay:
 
     def _answer(self, request_id: str) -> None:
         try:
-            code, out, err = self._run(self.directory / f"req.{request_id}")
+            code, out, err = self._run(f"req.{request_id}")
         except (OSError, ValueError, subprocess.SubprocessError) as error:
             code, out, err = 2, b"", f"cml: the request could not be answered: {error}\n".encode()
-        temporary = self.directory / f"tmp.{request_id}"
-        temporary.mkdir()
-        (temporary / "stdout").write_bytes(out)
-        (temporary / "stderr").write_bytes(err)
-        (temporary / "exit").write_text(f"{code}\n")
-        for path in (temporary, *temporary.iterdir()):
-            path.chmod(0o777 if path.is_dir() else 0o666)  # the shim removes it
-        temporary.rename(self.directory / f"res.{request_id}")
+        temporary = f"tmp.{request_id}.{os.urandom(4).hex()}"
+        try:
+            os.mkdir(temporary, 0o700, dir_fd=self.fd)
+            response = open_dir_at(self.fd, temporary)
+            try:
+                write_new_at(response, "stdout", out, 0o666)  # the shim removes them
+                write_new_at(response, "stderr", err, 0o666)
+                write_new_at(response, "exit", f"{code}\n".encode(), 0o666)
+                os.fchmod(response, 0o777)
+            finally:
+                os.close(response)
+            os.rename(temporary, f"res.{request_id}", src_dir_fd=self.fd, dst_dir_fd=self.fd)
+        except OSError:
+            with contextlib.suppress(OSError):
+                shutil.rmtree(temporary, dir_fd=self.fd)
 
-    def _run(self, request: Path) -> tuple[int, bytes, bytes]:
+    def _run(self, name: str) -> tuple[int, bytes, bytes]:
+        request = open_dir_at(self.fd, name)
+        try:
+            return self._run_request(request)
+        finally:
+            os.close(request)
+
+    def _run_request(self, request: int) -> tuple[int, bytes, bytes]:
         argv = [
             a.decode("utf-8", "surrogateescape")
-            for a in (request / "argv").read_bytes().split(b"\0")[:-1]
+            for a in read_at(request, "argv", REQUEST_LIMIT).split(b"\0")[:-1]
         ]
         words = tuple(a for a in argv[:2] if not a.startswith("-"))
         if words in GIT_COMMANDS or words[:1] in GIT_COMMANDS:
@@ -171,7 +203,8 @@ class Relay:
                     "host in files the container wrote); run this job on the host backend\n"
                 ).encode(),
             )
-        cwd = Path((request / "cwd").read_text(encoding="utf-8").rstrip("\n")).resolve()
+        text = read_at(request, "cwd", REQUEST_LIMIT).decode("utf-8", "surrogateescape")
+        cwd = Path(text.rstrip("\n")).resolve()
         if not cwd.is_relative_to(self.root):
             return (
                 2,
@@ -181,11 +214,15 @@ class Relay:
                     "in a container job cml reads only those\n"
                 ).encode(),
             )
-        forwarded = {
-            entry.name: entry.read_text(encoding="utf-8", errors="surrogateescape")
-            for entry in (request / "env").iterdir()
-            if FORWARDED.fullmatch(entry.name)
-        }
+        forwarded = {}
+        variables = open_dir_at(request, "env")
+        try:
+            for entry in os.listdir(variables):  # noqa: PTH208  (a descriptor)
+                if FORWARDED.fullmatch(entry):
+                    value = read_at(variables, entry, REQUEST_LIMIT)
+                    forwarded[entry] = value.decode("utf-8", "surrogateescape")
+        finally:
+            os.close(variables)
         env = {
             **self.job.state.host_env,
             **forwarded,
@@ -193,7 +230,8 @@ class Relay:
             **job_environment(self.job.state.record.path, self.job.key, self.job.root),
             "MLOPS_CML_CONTAIN": str(self.root),
         }
-        with (request / "stdin").open("rb") as stdin:
+        stdin = open_file_at(request, "stdin")
+        try:
             done = subprocess.run(
                 [*program(), *argv],
                 cwd=cwd,
@@ -203,4 +241,6 @@ class Relay:
                 timeout=COMMAND_TIMEOUT,
                 check=False,
             )
+        finally:
+            os.close(stdin)
         return done.returncode, done.stdout, done.stderr
