@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 NAMES = ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY", "GITHUB_STATE")
+SUMMARY_LIMIT = 1 << 20  # GitHub refuses a step summary over 1 MiB (1024k)
 
 
 class FileCommandError(Exception):
@@ -79,6 +80,34 @@ class Collected:
     env: dict[str, str] = field(default_factory=dict)  # without what a step may not set
     paths: list[str] = field(default_factory=list)
     summary: str = ""
+    summary_refused: str = ""  # why the summary was not kept (GitHub's error annotation)
+
+
+def read_summary(path: Path) -> tuple[str, str]:
+    """The step summary, or ("", GitHub's error) when it is over 1 MiB (never held whole)."""
+    try:
+        with path.open("rb") as stream:
+            data = stream.read(SUMMARY_LIMIT + 1)
+            size = os.fstat(stream.fileno()).st_size
+    except FileNotFoundError:  # the step removed it: no summary
+        return "", ""
+    if len(data) > SUMMARY_LIMIT:
+        return "", (
+            "$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of 1024k, "
+            f"got {-(-max(size, len(data)) // 1024)}k. For more information see: https://docs.github.com/"
+            "actions/using-workflows/workflow-commands-for-github-actions#adding-a-markdown-summary"
+        )
+    return data.decode("utf-8", errors="replace"), ""
+
+
+def _without_nul(values: dict[str, str], file: str) -> dict[str, str]:
+    for name, value in values.items():
+        if "\0" in name or "\0" in value:
+            raise FileCommandError(
+                f"{file}: {name.partition(chr(0))[0]!r} holds a NUL byte, which no environment "
+                "variable can hold; nothing of this file was applied"
+            )
+    return values
 
 
 def collect(files: dict[str, Path]) -> Collected:
@@ -87,9 +116,14 @@ def collect(files: dict[str, Path]) -> Collected:
         for name, value in parse_assignments(files["GITHUB_ENV"]).items()
         if not (name == "NODE_OPTIONS" or name.startswith(("GITHUB_", "RUNNER_")))
     }
+    paths = parse_paths(files["GITHUB_PATH"])
+    if any("\0" in entry for entry in paths):
+        raise FileCommandError("GITHUB_PATH: a line holds a NUL byte; nothing of it was applied")
+    summary, refused = read_summary(files["GITHUB_STEP_SUMMARY"])
     return Collected(
         outputs=parse_assignments(files["GITHUB_OUTPUT"]),
-        env=env,
-        paths=parse_paths(files["GITHUB_PATH"]),
-        summary=files["GITHUB_STEP_SUMMARY"].read_text(encoding="utf-8", errors="replace"),
+        env=_without_nul(env, "GITHUB_ENV"),
+        paths=paths,
+        summary=summary,
+        summary_refused=refused,
     )

@@ -31,10 +31,10 @@ from mlops.workflow.repository import Repository
 
 def read_dotenv(path: str, flag: str) -> dict[str, str]:
     """KEY=VALUE lines (``export`` and quotes allowed, ``#`` comments) from a dotenv file."""
+    from mlops.inputfiles import DOTENV_LIMIT, read_limited
+
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
-    except OSError as error:
-        raise UsageError(f"{flag} {path}: {error.strerror or error}") from None
+        lines = read_limited(path, flag, DOTENV_LIMIT).decode("utf-8").splitlines()
     except UnicodeDecodeError as error:
         raise UsageError(
             f"{flag} {path}: not UTF-8 text (byte {error.object[error.start]:#04x} "

@@ -16,6 +16,9 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from mlops.runner.lines import shown
+from mlops.runner.masking import TooManyMasks
+
 if TYPE_CHECKING:
     from mlops.runner.job import JobRun
 
@@ -99,12 +102,16 @@ def handle(job: JobRun, line: str, state: CommandState) -> None:
     if command is None:
         if state.stop_token is None and line.startswith("::") and parse(line) is not None:
             return  # the stop-commands / resume lines themselves
-        reporter.line(job.key, line)
+        reporter.line(job.key, shown(line, job.state.masker))
         return
     name = command.name
     if name == "add-mask":
         if command.message:
-            job.state.masker.add(command.message)
+            try:
+                job.state.masker.add(command.message)
+            except TooManyMasks as error:
+                reporter.annotation(job.key, "error", f"::add-mask:: refused: {error}", {})
+                state.failed = True
     elif name == "group":
         reporter.group(job.key, command.message)
     elif name == "endgroup":
@@ -135,6 +142,8 @@ def handle(job: JobRun, line: str, state: CommandState) -> None:
                 _failed(
                     job, state, line, "Required field 'name' is missing in ##[set-env] command."
                 )
+            elif "\0" in key or "\0" in command.message:
+                _failed(job, state, line, "An environment variable cannot hold a NUL byte.")
             elif key.upper() == "NODE_OPTIONS":
                 reporter.annotation(
                     job.key,
@@ -145,7 +154,7 @@ def handle(job: JobRun, line: str, state: CommandState) -> None:
             else:
                 job.env_from_files[key] = command.message
     else:
-        reporter.line(job.key, line)
+        reporter.line(job.key, shown(line, job.state.masker))
 
 
 def _failed(job: JobRun, state: CommandState, line: str, reason: str) -> None:

@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 from mlops.errors import UsageError
@@ -61,10 +60,10 @@ class Event:
 
 
 def load_event_file(path: str) -> dict[str, Any]:
+    from mlops.inputfiles import PAYLOAD_LIMIT, read_limited
+
     try:
-        payload = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as error:
-        raise UsageError(f"-e {path}: {error.strerror or error}") from None
+        payload = json.loads(read_limited(path, "-e", PAYLOAD_LIMIT).decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         line = getattr(error, "lineno", 1)
         column = getattr(error, "colno", 1)

@@ -5,6 +5,10 @@ what the runner holds is bounded as on GitHub."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 import uuid
 from pathlib import Path
 
@@ -108,3 +112,185 @@ def test_checkout_of_a_ref_still_works(repo: Repo) -> None:
     run = repo.run("push")
     assert run.returncode == 0, run.stderr
     assert "hello" in run.stderr
+
+
+def _run_slowly_read(repo: Repo, *args: str) -> tuple[int, str]:
+    """`mlops run` whose console (stderr, a pipe) is read slowly: 1 KiB every 10 ms."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mlops", "run", *args, "-C", str(repo.root)],
+        env={**os.environ, "MLOPS_CACHE_DIR": str(repo.cache)},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    assert process.stderr is not None
+    chunks = []
+    while chunk := process.stderr.read1(1024):
+        chunks.append(chunk)
+        time.sleep(0.01)
+    return process.wait(timeout=120), b"".join(chunks).decode()
+
+
+def test_a_slow_console_shows_no_masked_value_and_loses_no_line(repo: Repo) -> None:
+    """Finding 1: 4,000 lines then ::add-mask::; the next step's echo was shown in clear and
+    ~330 lines were lost when the console was read slowly."""
+    repo.workflow(
+        """\
+        on: push
+        jobs:
+          race:
+            runs-on: ubuntu-latest
+            env:
+              TOKEN: Tk-unmasked-4242
+            steps:
+              - run: |
+                  seq -f '%g is a line long enough that 4,000 of them overflow a pipe' 1 4000
+                  echo "::add-mask::$TOKEN"
+              - run: echo "value $TOKEN"
+              - run: seq -f '%g is a line long enough that 4,000 of them overflow a pipe' 4001 4100
+        """
+    )
+    repo.commit()
+    code, log = _run_slowly_read(repo, "push")
+    assert code == 0, log[-2000:]
+    assert "Tk-unmasked-4242" not in log.split("Run echo")[1]  # the step's own line names it
+    assert "[race]   value ***" in log
+    shown = [line.split("]   ", 1)[1] for line in log.splitlines() if line.startswith("[race]   ")]
+    suffix = " is a line long enough that 4,000 of them overflow a pipe"
+    numbers = [int(text.removesuffix(suffix)) for text in shown if text.endswith(suffix)]
+    assert numbers == list(range(1, 4101))
+
+
+def test_masks_from_the_line_after_add_mask(repo: Repo) -> None:
+    repo.workflow(
+        """\
+        on: push
+        jobs:
+          order:
+            runs-on: ubuntu-latest
+            steps:
+              - run: |
+                  echo "before Zq-order-771"
+                  echo "::add-mask::Zq-order-771"
+                  echo "after Zq-order-771"
+        """
+    )
+    run = repo.run("push")
+    assert run.returncode == 0, run.stderr
+    assert "before Zq-order-771" in run.stderr  # as on GitHub: not retroactive
+    assert "after ***" in run.stderr
+
+
+def test_many_masks_stay_linear_and_lose_nothing(repo: Repo) -> None:
+    """Finding 12: 10,000 ::add-mask:: lines took 9 s, super-linearly, and lost output."""
+    repo.workflow(
+        """\
+        on: push
+        jobs:
+          masks:
+            runs-on: ubuntu-latest
+            steps:
+              - run: |
+                  for i in $(seq 1 10000); do echo "::add-mask::mask-value-$i-x"; echo "line $i"; done
+                  echo "last mask-value-1-x mask-value-10000-x mask-value-5000-x"
+              - run: echo "next mask-value-7777-x"
+        """
+    )
+    run = repo.run("push", timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "last *** *** ***" in run.stderr
+    assert "next ***" in run.stderr
+    shown = [line for line in run.stderr.splitlines() if line.startswith("[masks]   line ")]
+    assert len(shown) == 10000
+
+
+def _peak_of(repo: Repo, *args: str) -> tuple[int, str, int]:
+    """Exit code, console and peak resident memory (bytes) of one `mlops run`, measured in a
+    fresh interpreter whose only child is mlops (ru_maxrss of its largest child)."""
+    helper = (
+        "import resource, subprocess, sys\n"
+        "done = subprocess.run(sys.argv[1:], capture_output=True, text=True)\n"
+        "sys.stderr.write(done.stderr)\n"
+        "print(done.returncode, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", helper, sys.executable, "-m", "mlops", "run", *args],
+        cwd=repo.root,
+        env={**os.environ, "MLOPS_CACHE_DIR": str(repo.cache)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    code, peak_kib = map(int, done.stdout.split())
+    return code, done.stderr, peak_kib * 1024
+
+
+def test_a_200_mb_line_and_a_150_mb_summary_stay_bounded(repo: Repo) -> None:
+    """Finding 12: a 200 MB line took mlops to 1.2 GB; a 150 MB summary was held and printed."""
+    repo.workflow(
+        """\
+        on: push
+        jobs:
+          big:
+            runs-on: ubuntu-latest
+            steps:
+              - run: |
+                  echo "::add-mask::Sx-hidden-2718"
+                  { printf 'start '; head -c 65530 /dev/zero | tr '\\0' a; printf 'Sx-hidden-2718';
+                    head -c 200000000 /dev/zero | tr '\\0' b; echo; }
+                  echo after-the-line
+                  head -c 150000000 /dev/zero | tr '\\0' c >> "$GITHUB_STEP_SUMMARY"
+              - run: echo "# small" >> "$GITHUB_STEP_SUMMARY"
+        """
+    )
+    repo.commit()
+    code, log, peak = _peak_of(repo, "push")
+    assert code == 0, log[-3000:]
+    assert peak < 300 * 1024 * 1024, f"peak {peak >> 20} MiB"
+    long_line = next(line for line in log.splitlines() if "start aaa" in line)
+    assert long_line.endswith("…[line truncated by mlops]")
+    assert len(long_line) < 70_000
+    assert "Sx-hidden" not in long_line and "Sx-h" not in long_line[-40:]
+    assert "after-the-line" in log
+    assert "$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of 1024k" in log
+    assert "ccccccccccccccccccccc" not in log
+    summary = (repo.cache / "runs").glob("*/summary*")
+    assert all("ccccccccccc" not in p.read_text() for p in summary if p.is_file())
+
+
+def test_input_files_past_their_limit_are_exit_2(repo: Repo) -> None:
+    """Finding 12: `--secret-file /dev/zero` ended in MemoryError."""
+    repo.workflow(
+        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: true\n"
+    )
+    for flag in ("--secret-file", "--env-file", "--var-file", "-e"):
+        run = repo.run("push", flag, "/dev/zero", timeout=60)
+        assert run.returncode == 2, (flag, run.stderr[-500:])
+        assert f"{flag} /dev/zero: larger than" in run.stderr
+        assert "Traceback" not in run.stderr and "MemoryError" not in run.stderr
+
+
+def test_a_nul_byte_in_github_env_fails_that_step_only(repo: Repo) -> None:
+    """Finding 14: a NUL byte in GITHUB_ENV broke every later step ("embedded null byte")."""
+    repo.workflow(
+        """\
+        on: push
+        jobs:
+          nul:
+            runs-on: ubuntu-latest
+            steps:
+              - run: printf 'BAD=a\\0b\\n' >> "$GITHUB_ENV"
+                continue-on-error: true
+              - run: printf '/x\\0y\\n' >> "$GITHUB_PATH"
+                continue-on-error: true
+              - run: echo "later step runs, BAD=${BAD:-unset}"
+        """
+    )
+    run = repo.run("push")
+    assert run.returncode == 0, run.stderr
+    assert "GITHUB_ENV: 'BAD' holds a NUL byte" in run.stderr
+    assert "GITHUB_PATH: a line holds a NUL byte" in run.stderr
+    assert "later step runs, BAD=unset" in run.stderr
+    assert "embedded null byte" not in run.stderr
+    assert "Traceback" not in run.stderr

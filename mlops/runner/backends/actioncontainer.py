@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlops.errors import UsageError
 from mlops.runner.backends.host import ProcessResult
+from mlops.runner.lines import LineSplitter
 
 if TYPE_CHECKING:
     from mlops.runner.state import RunState
@@ -284,15 +285,11 @@ class BuildStopped(Exception):
 
 
 def _lines(stream: Any, on_line: Callable[[str], None], done: threading.Event) -> None:
-    pending = b""
+    splitter = LineSplitter(on_line)
     try:
         for chunk in stream:
-            pending += chunk
-            *lines, pending = pending.split(b"\n")
-            for raw in lines:
-                on_line(raw.decode("utf-8", "replace").rstrip("\r"))
-        if pending:
-            on_line(pending.decode("utf-8", "replace").rstrip("\r"))
+            splitter.feed(chunk)
+        splitter.close()
     except Exception:  # the stream ends when the container is killed or removed
         pass
     finally:

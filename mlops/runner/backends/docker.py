@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from mlops.errors import UsageError
 from mlops.runner.backends.host import HostBackend, ProbeResult, ProcessGroups, ProcessResult
+from mlops.runner.lines import LineSplitter
 
 if TYPE_CHECKING:
     from mlops.runner.job import JobRun
@@ -522,17 +523,13 @@ class DockerBackend:
         done = threading.Event()
 
         def read() -> None:
-            pending = b""
+            splitter = LineSplitter(on_line)
             try:
                 for chunk in stream:
                     if not pid_box:
                         self._note_pid(exec_id, pid_box, groups)
-                    pending += chunk
-                    *lines, pending = pending.split(b"\n")
-                    for raw in lines:
-                        on_line(raw.decode("utf-8", "replace").rstrip("\r"))
-                if pending:
-                    on_line(pending.decode("utf-8", "replace").rstrip("\r"))
+                    splitter.feed(chunk)
+                splitter.close()
             except Exception:  # the connection closes when the container is removed
                 pass
             finally:

@@ -5,6 +5,10 @@ cancellation.
 
 A step ends when its main process exits (as on GitHub), even if a background child still
 holds the output pipe; such leftovers are killed with the job (``ProcessGroups.kill_all``).
+But not before everything the main process wrote has been read and handled, however slowly
+the lines are consumed (a slow console): at its exit the bytes still in the pipe are counted,
+and the reader stops once it has read them, so an ``::add-mask::`` is in force before the
+next step starts and no line is lost.
 A timeout or a cancel kills the whole process group.
 
 Processes that leave the group (``setsid cmd &``, a double fork) are found as GitHub's
@@ -19,12 +23,15 @@ that cleared its environment, and their exits are reaped.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import select
 import shutil
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import threading
 import time
 from collections.abc import Callable
@@ -32,8 +39,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlops.runner.backends import JobPaths
-
-DRAIN_SECONDS = 0.5  # after the main process exits, how long to wait for buffered output
+from mlops.runner.lines import LineSplitter
 
 
 @dataclass(eq=False)
@@ -286,8 +292,8 @@ def run_process(
     groups.add(process.pid)
     with _popen_lock:
         _popen_pids.add(process.pid)
-    reader = threading.Thread(target=_read_lines, args=(process, on_line), daemon=True)
-    reader.start()
+    assert process.stdout is not None
+    reader = _Output(process.stdout.fileno(), on_line)
     timed_out = False
     try:
         if not _wait_for_exit(process, timeout):
@@ -300,7 +306,8 @@ def run_process(
     cancelled = groups.cancelled.is_set()
     if timed_out or cancelled:  # what left the process group goes too
         kill_tracked(tracking)
-    reader.join(DRAIN_SECONDS)
+    reader.finish()
+    process.stdout.close()
     cancelled = groups.cancelled.is_set()
     return ProcessResult(process.returncode, timed_out=timed_out, cancelled=cancelled)
 
@@ -338,13 +345,57 @@ def _wait_for_exit(process: subprocess.Popen[bytes], timeout: float | None) -> b
     return True
 
 
-def _read_lines(process: subprocess.Popen[bytes], on_line: Callable[[str], None]) -> None:
-    assert process.stdout is not None
-    try:
-        for raw in process.stdout:
-            on_line(raw.decode("utf-8", errors="replace").rstrip("\r\n"))
-    except (OSError, ValueError):
-        pass
+class _Output:
+    """Reads a process's output pipe into lines on a thread, until ``finish``."""
+
+    def __init__(self, fd: int, on_line: Callable[[str], None]) -> None:
+        self.fd = fd
+        os.set_blocking(fd, False)
+        self._splitter = LineSplitter(on_line)
+        self._lock = threading.Lock()  # held while reading, so a count and a read never cross
+        self._consumed = 0
+        self._target: int | None = None
+        self._wake_read, self._wake_write = os.pipe()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        poller = select.poll()
+        poller.register(self.fd, select.POLLIN)
+        poller.register(self._wake_read, select.POLLIN)
+        try:
+            while True:
+                poller.poll()
+                with self._lock:
+                    if self._target is not None and self._consumed >= self._target:
+                        break
+                    try:
+                        chunk = os.read(self.fd, 65536)
+                    except BlockingIOError:
+                        continue
+                    self._consumed += len(chunk)
+                if not chunk:  # every writer has closed the pipe
+                    break
+                self._splitter.feed(chunk)
+            self._splitter.close()
+        except (OSError, ValueError):
+            pass
+
+    def finish(self) -> None:
+        """The process has exited: read what it wrote (all of it, however long the lines
+        take to handle), not what a background child writes after, then stop."""
+        buffered = bytearray(struct.calcsize("i"))
+        with self._lock:
+            try:
+                fcntl.ioctl(self.fd, termios.FIONREAD, buffered)
+                pending = struct.unpack("i", buffered)[0]
+            except OSError:
+                pending = 0
+            self._target = self._consumed + pending
+        os.write(self._wake_write, b"x")
+        self._thread.join()
+        os.close(self._wake_write)
+        os.close(self._wake_read)
 
 
 class HostBackend:

@@ -92,6 +92,8 @@ def run_with_commands(
 def apply_files(job: JobRun, files: dict[str, Path]) -> dict[str, str]:
     """GITHUB_ENV, GITHUB_PATH and the step summary applied to the job; the step's outputs."""
     collected = filecommands.collect(files)
+    if collected.summary_refused:
+        job.state.reporter.annotation(job.key, "error", collected.summary_refused, {})
     job.env_from_files.update(collected.env)
     job.path_prepends.extend(collected.paths)
     if collected.summary.strip():
