@@ -37,6 +37,7 @@ class GenerateResult:
     version: str = ""
     pretend: bool = False
     recorded: bool = False  # the pristine rendering is in git, for `mlops update`
+    unchanged: list[str] = field(default_factory=list)  # already there, byte for byte
 
 
 def answers_file_name(component: str) -> str:
@@ -69,8 +70,17 @@ def generate(
                 "(dvc init, then describe the stages in dvc.yaml)"
             )
         questions = load_questions(Path(source.location))
-        answers = {k: v for k, v in detect(root).items() if k in questions}
+        offered = questions["python_version"].choices if "python_version" in questions else ()
+        found = detect(root, tuple(offered))
+        for misfit in found.pop("misfits"):
+            if misfit.question in questions and misfit.question not in given:
+                raise UsageError(f"{kind} {name}: {misfit.message}")
+        answers = {k: v for k, v in found.items() if k in questions}
         answers.update(check_answers(given, questions))
+        for key in ("requirements", "dev_requirements"):
+            path = given.get(key)
+            if key in questions and path and not (root / path).is_file():
+                raise UsageError(f"--data {key}={path}: no such file in {root}")
         if component == "dockerfile-serve":
             _check_serve_module(root, answers)
     else:
@@ -85,13 +95,20 @@ def generate(
             if p.is_file() or p.is_symlink()
         )
         existing = [f for f in files if _differs(rendered / f, root / f)]
+        unchanged = [
+            f
+            for f in files
+            if f not in existing and (root / f).is_file() and not (root / f).is_symlink()
+        ]
         if existing and not force:
             raise UsageError(
                 f"{', '.join(existing)} already exist{'s' if len(existing) == 1 else ''} "
                 f"in {root}; nothing was written. Pass --force to overwrite, or use "
                 "`mlops update` to bring a generated component up to date"
             )
-        result = GenerateResult(component, root, files, existing, version, pretend)
+        result = GenerateResult(
+            component, root, files, existing, version, pretend, unchanged=unchanged
+        )
         if pretend:
             return result
         for name_ in files:

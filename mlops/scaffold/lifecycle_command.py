@@ -94,12 +94,19 @@ def _generate(
     result = generate(
         kind, name, Path(directory), template=template, data=data, force=force, pretend=pretend
     )
-    overwritten = set(result.overwritten)
+    overwritten, unchanged = set(result.overwritten), set(result.unchanged)
     verb = "Would write" if pretend else "Wrote"
     nothing = " (nothing written)" if pretend else ""
     _err(f"{verb} {result.component} ({len(result.files)} files){nothing}:")
     for file in result.files:
-        _err(f"  {'overwrite' if file in overwritten else 'create   '}  {file}")
+        action = (
+            "overwrite"
+            if file in overwritten
+            else "unchanged"
+            if file in unchanged
+            else "create   "
+        )
+        _err(f"  {action}  {file}")
     if not pretend and not result.recorded:
         _err("Not in a git repository: `mlops update` will need git to update this component.")
 
