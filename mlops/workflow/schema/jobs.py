@@ -354,7 +354,7 @@ class JobChecks(CheckerBase):
         if cycle:
             first = workflow.jobs[cycle[0]]
             self.error(
-                first.needs_pos.get(cycle[1], first.pos),
+                first.needs_pos.get(cycle[1 % len(cycle)], first.pos),  # a -> a too
                 "jobs depend on each other in a cycle: "
                 + " -> ".join([*cycle, cycle[0]])
                 + " (lines "
