@@ -49,7 +49,13 @@ def setup_cml(
         job.state.reporter.line(
             job.key,
             f"cml: local stand-in on PATH in {job.backend.where}, answered by mlops outside "
-            "it (comments and checks are saved in the run record, not sent)",
+            "it (comments and checks are saved in the run record, not sent)"
+            + (
+                "; the Vega tools (vl2svg, vl2png, ...) are not provided in a container: "
+                "use an image that has vega-cli"
+                if inputs.get("vega", "true").strip().lower() != "false"
+                else ""
+            ),
         )
         return {}, False, ""
     from mlops.runner.cml.store import job_environment
