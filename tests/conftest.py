@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import os
 import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
@@ -111,6 +113,43 @@ def dvc_repro(root: Path) -> str:
     )
     assert result.returncode == 0, f"dvc repro:\n{result.stdout}\n{result.stderr}"
     return result.stdout + result.stderr
+
+
+HOW_TO_RUN_DOCKER_TESTS = (
+    "the docker tests need a Docker engine and debootstrap, as .ci/run sets up; "
+    "or deselect them: -m 'not docker'"
+)
+
+
+def missing(what: str) -> NoReturn:
+    """Something a test needs is not on this machine: skip saying what, except in CI (``CI``
+    set), where everything is installed on purpose and a missing piece is a failure."""
+    message = f"{what} ({HOW_TO_RUN_DOCKER_TESTS})"
+    if os.environ.get("CI"):
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+@functools.cache
+def docker_engine_missing() -> str:
+    """Why no Docker engine can be used here ("" when one answers)."""
+    if shutil.which("docker") is None:
+        return "the docker CLI is not installed (apt-get install docker.io)"
+    try:
+        info = subprocess.run(
+            ["docker", "info"], capture_output=True, text=True, timeout=30, check=False
+        )
+    except subprocess.TimeoutExpired:
+        return "the Docker engine did not answer `docker info` within 30 s"
+    if info.returncode == 0:
+        return ""
+    detail = info.stderr.strip().splitlines()[-1:] or [f"exit code {info.returncode}"]
+    return f"no Docker engine is reachable (start one: dockerd &): {detail[0]}"
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    if item.get_closest_marker("docker") and docker_engine_missing():
+        missing(docker_engine_missing())
 
 
 def _render_default(directory: Path) -> None:

@@ -1,18 +1,19 @@
 """Docker tests: every test here needs a running Docker engine and the local stand-in images.
 
-Each module carries the ``docker`` marker (deselect locally with ``-m "not docker"``). Without an
-engine they fail, saying what is missing: CI always runs them.
+Each module carries the ``docker`` marker (deselect with ``-m "not docker"``). Without an engine
+or debootstrap they are skipped saying what is missing, and fail the same way in CI (``CI`` set),
+which always runs them (tests/conftest.py: ``missing``).
 """
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from tests import dockerimages
+from tests.conftest import docker_engine_missing, missing
 from tests.runner.conftest import Repo, newest_record
 
 LABEL = "dev.mlops.run"
@@ -42,17 +43,9 @@ def run_label(repo: Repo) -> str:
 
 @pytest.fixture(scope="session")
 def engine() -> None:
-    """Fail (never skip) when the Docker engine cannot be used."""
-    if shutil.which("docker") is None:
-        pytest.fail(
-            "the docker CLI is missing: apt-get install docker.io (or deselect: -m 'not docker')"
-        )
-    info = subprocess.run(["docker", "info"], capture_output=True, text=True, check=False)
-    if info.returncode != 0:
-        pytest.fail(
-            "the Docker engine is not reachable (start it: dockerd > /tmp/dockerd.log 2>&1 &; "
-            f"or deselect: -m 'not docker'): {info.stderr.strip().splitlines()[-1:]}"
-        )
+    """The Docker engine answers (else skipped, or failed in CI, saying what is missing)."""
+    if docker_engine_missing():
+        missing(docker_engine_missing())
 
 
 @pytest.fixture(scope="session")
@@ -60,7 +53,7 @@ def base_image(engine: None) -> str:
     try:
         return dockerimages.ensure_base_image()
     except dockerimages.MissingTool as error:
-        pytest.fail(str(error))
+        missing(str(error))
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +61,7 @@ def runner_image(engine: None) -> str:
     try:
         return dockerimages.ensure_runner_image()
     except dockerimages.MissingTool as error:
-        pytest.fail(str(error))
+        missing(str(error))
 
 
 @pytest.fixture(scope="session")
@@ -76,7 +69,7 @@ def service_image(engine: None) -> str:
     try:
         return dockerimages.ensure_service_image()
     except dockerimages.MissingTool as error:
-        pytest.fail(str(error))
+        missing(str(error))
 
 
 @pytest.fixture(scope="session")
@@ -85,7 +78,7 @@ def project_ci_image(base_image: str, default_project: Path) -> str:
     try:
         return dockerimages.ensure_project_ci_image(default_project)
     except dockerimages.MissingTool as error:
-        pytest.fail(str(error))
+        missing(str(error))
 
 
 @pytest.fixture(scope="session")
@@ -93,4 +86,4 @@ def no_pip_image(base_image: str) -> str:
     try:
         return dockerimages.ensure_no_pip_image()
     except dockerimages.MissingTool as error:
-        pytest.fail(str(error))
+        missing(str(error))
