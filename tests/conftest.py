@@ -190,7 +190,7 @@ def project_copy(default_project: Path, tmp_path: Path) -> Path:
 
 # The longest modules (minutes each on 2 cores), longest first; then the other slow tests.
 LONGEST_FIRST = (
-    "tests/runner/test_journey.py",
+    "tests/test_readme_journey.py",
     "tests/test_generated_ci.py",
     "tests/docker/test_dockerfile.py",
 )
@@ -204,9 +204,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     the gaps at the end, instead of one long test starting last and running alone.
     """
 
-    def rank(item: pytest.Item) -> tuple[int, bool, bool]:
+    def rank(item: pytest.Item) -> tuple[bool, int, bool, bool]:
         module = item.nodeid.split("::")[0]
         return (
+            # last: it reuses what the first README journey made, so it never waits for it
+            item.get_closest_marker("readme_variant") is not None,
             LONGEST_FIRST.index(module) if module in LONGEST_FIRST else len(LONGEST_FIRST),
             item.get_closest_marker("slow") is None,
             item.get_closest_marker("docker") is None,

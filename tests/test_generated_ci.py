@@ -1,7 +1,7 @@
 """The generated CI's gates, run with ``mlops run`` on generated projects (real git, dvc, pip).
 
 - a pull request that makes the model worse fails `train` after the report comment is
-  saved, naming what regressed (one that makes it better passes: tests/runner/test_journey.py,
+  saved, naming what regressed (one that makes it better passes: tests/test_readme_journey.py,
   which runs the whole pull_request event on such a branch);
 - a push to main whose dvc.lock is stale fails with one annotation;
 - the s3 variant without credentials stops before installing anything, saying what to set;

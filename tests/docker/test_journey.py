@@ -1,6 +1,6 @@
 """The generated project's pull-request journey with every job in a container:
 ``mlops run pull_request --backend docker`` runs ci.yml and train.yml as on the host
-(tests/runner/test_journey.py), setup-python, the pipeline and setup-cml included, and the
+(tests/test_readme_journey.py), setup-python, the pipeline and setup-cml included, and the
 CML comment lands in the run record.
 
 The runner image is the project's own locks preinstalled (tests/dockerimages.py,

@@ -1,0 +1,144 @@
+"""The README's "Try it" command, verbatim, as a newcomer runs it: a fresh clone of this
+repository, a fresh ``python3 -m venv`` (its own pip, not the one the dev extra pins), a fresh
+mlops cache, today's package index, no Docker engine needed — and the variant the README
+suggests next (``C: 0.01``: a worse model, so the pull request's training job fails after
+posting the report that says why).
+
+The first run makes the clone and its venv (shared: ``build_once``); the variant reuses them,
+as a user trying it next would, and is scheduled last (tests/conftest.py) so it never waits.
+Its pip (the venv's, 23.2 with Python 3.11) is upgraded by ``pip install .`` itself (mlops
+requires pip >= 25.1, the pip its jobs get); the lock files' installs with the old pip are
+tests/test_locks.py's.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT, build_once
+
+pytestmark = pytest.mark.slow
+
+# what a newcomer's shell would not have: this suite's venv, its imports, CI, pytest's state
+_DROPPED = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "CI", "MLOPS_CACHE_DIR", "MLOPS_DEBUG")
+
+
+def try_it_command() -> str:
+    readme = (REPO_ROOT / "README.md").read_text()
+    found = re.search(r"\*\*Try it\*\*.*?```bash\n(.*?)\n```", readme, re.S)
+    assert found, "README.md has no **Try it** command"
+    return found.group(1)
+
+
+def _newcomer_env(cache: Path) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in _DROPPED and not k.startswith(("PYTEST", "COV_", "GIT_"))
+    }
+    here = os.environ.get("VIRTUAL_ENV")
+    env["PATH"] = os.pathsep.join(
+        p for p in env.get("PATH", "").split(os.pathsep) if not here or not p.startswith(here)
+    )
+    env["MLOPS_CACHE_DIR"] = str(cache)
+    return env
+
+
+def _run(command: str, cwd: Path, cache: Path) -> dict[str, object]:
+    started = time.monotonic()
+    result = subprocess.run(
+        ["bash", "-c", command],
+        cwd=cwd,
+        env=_newcomer_env(cache),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=1500,
+        check=False,
+    )
+    return {
+        "exit": result.returncode,
+        "stdout": result.stdout,
+        "stderr": result.stderr,
+        "seconds": round(time.monotonic() - started, 1),
+    }
+
+
+def _journey(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    def verbatim(directory: Path) -> None:
+        subprocess.run(["git", "clone", "-q", str(REPO_ROOT), str(directory / "clone")], check=True)
+        outcome = _run(try_it_command(), directory / "clone", directory / "cache")
+        (directory / "outcome.json").write_text(json.dumps(outcome))
+
+    return build_once(tmp_path_factory, "readme-journey", verbatim)
+
+
+def _table(stderr: str) -> dict[str, str]:
+    table = stderr.split("\nJob ")[-1].split("\n\n")[0].splitlines()[1:]
+    return {line.split()[0]: line.split()[2] for line in table}
+
+
+def test_readme_try_it_passes_and_prints_the_report(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    journey = _journey(tmp_path_factory)
+    outcome = json.loads((journey / "outcome.json").read_text())
+    stderr = str(outcome["stderr"])
+    print(f"README journey: exit {outcome['exit']} in {outcome['seconds']} s")
+    assert outcome["exit"] == 0, (str(outcome["stdout"])[-2000:], stderr[-6000:])
+    assert _table(stderr) == {
+        "lint": "success",
+        "test": "success",
+        "template-updates": "success",
+        "train": "success",
+        "fork-notice": "skipped",
+        "push-data": "skipped",
+    }
+    assert "── CML comment" in stderr
+    comment = stderr.split("── CML comment")[1]
+    assert "train.logistic_regression.C" in comment  # the changed param is named
+    assert "**Verdict: ✅ improved**" in comment  # so the train job's gate passes
+    accuracy = next(line for line in comment.splitlines() if line.startswith("| `accuracy`"))
+    cells = [cell.strip() for cell in accuracy.strip("|").split("|")]
+    assert cells[1] != "—" and cells[2] != "—"  # a value at main and on the branch
+    assert float(cells[3]) == pytest.approx(float(cells[2]) - float(cells[1]), abs=1e-3)
+    assert "> ✅ This check passes (`mlops report --fail-on regressed`)" in comment
+    assert "is stale" not in comment  # the branch committed its dvc.lock
+    # the demo project is left as the user committed it
+    demo = journey / "mlops-demo"
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=demo, capture_output=True, text=True, check=True
+    )
+    assert status.stdout == ""
+    record = Path(stderr.split("Run record: ")[-1].strip().splitlines()[0])
+    assert str(record).startswith(str(journey / "cache"))  # the fresh cache, not ~/.cache
+
+
+@pytest.mark.readme_variant
+def test_readme_variant_with_a_worse_model_fails_saying_it_regressed(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    journey = _journey(tmp_path_factory)
+    command = try_it_command()
+    assert "s/C: 1.0/C: 2.0/" in command
+    variant = command.replace("s/C: 1.0/C: 2.0/", "s/C: 1.0/C: 0.01/").replace(
+        "../mlops-demo", "../mlops-demo-worse"
+    )
+    outcome = _run(variant, journey / "clone", journey / "cache-worse")
+    stderr = str(outcome["stderr"])
+    print(f"README C: 0.01 variant: exit {outcome['exit']} in {outcome['seconds']} s")
+    assert outcome["exit"] == 1, stderr[-6000:]
+    assert _table(stderr)["train"] == "failure"
+    assert _table(stderr)["test"] == "success"
+    assert "Model regressed" in stderr
+    assert "metrics regressed: accuracy" in stderr
+    comment = stderr.split("── CML comment")[1]
+    assert "**Verdict: ⚠️ regressed**" in comment
+    assert "> ❌ **This check fails** (`mlops report --fail-on regressed`)" in comment
