@@ -133,6 +133,31 @@ def test_serving_dockerfile_needs_a_serve_module_and_lints_clean(tmp_path: Path)
     assert (root / ".dockerignore").is_file()  # the training image's: no model in the context
 
 
+def test_monitor_workflow_needs_a_monitor_module_and_lints_clean(tmp_path: Path) -> None:
+    root = repository(tmp_path / "churn", PYPROJECT_REPO)
+    (root / "src/churn").mkdir(parents=True)
+    (root / "src/churn/serve.py").write_text("print('serving')\n")
+    refused = run_mlops("generate", "workflow", "monitor", cwd=root)
+    assert refused.returncode == 2, refused.stderr
+    assert refused.stderr.count("\n") == 1 and "no src/<package>/monitor.py" in refused.stderr
+    assert not (root / ".github").exists()
+
+    (root / "src/other").mkdir(parents=True)
+    (root / "src/other/monitor.py").write_text("print('watching')\n")  # not the serving one
+    generate(root, "workflow", "monitor", "-d", "monitor_reaction=retrain")
+    assert_lint_clean(root)
+    answers = yaml.safe_load((root / ".copier-answers.workflow-monitor.yml").read_text())
+    assert answers["package_name"] == "other" and answers["monitor_reaction"] == "retrain"
+    assert answers["dvc_remote"] == "s3://bucket/dvc"
+    monitor = yaml.safe_load((root / ".github/workflows/monitor.yml").read_text())
+    assert set(monitor[True]) == {"schedule", "workflow_dispatch"}  # YAML 1.1: `on` is True
+    job = monitor["jobs"]["drift"]
+    assert job["permissions"] == {"contents": "read", "actions": "write", "id-token": "write"}
+    runs = "\n".join(step.get("run", "") for step in job["steps"])
+    assert "python -m other.monitor" in runs and "gh workflow run train.yml" in runs
+    assert "python -m pip install .\n" in runs  # pyproject.toml, no requirements file
+
+
 def test_an_existing_file_is_never_overwritten(tmp_path: Path) -> None:
     root = repository(tmp_path / "repo", {".github/workflows/ci.yml": "name: ours\n"})
     before = tree_snapshot(root)

@@ -16,6 +16,7 @@ from mlops.scaffold.templates import project_template
 COMPONENT_FILES = {
     "workflow-ci": [".github/workflows/ci.yml"],
     "workflow-train": [".github/workflows/train.yml"],
+    "workflow-monitor": [".github/workflows/monitor.yml"],
     "dockerfile-train": ["Dockerfile", ".dockerignore"],
     "dockerfile-serve": ["Dockerfile.serve", ".dockerignore"],
 }
@@ -49,8 +50,8 @@ def test_component_renders_the_projects_files(
 ) -> None:
     answers_file = f".copier-answers.{component}.yml"
     data = {**ANSWERS, "component": component}
-    if component == "dockerfile-serve":
-        data["package_name"] = "ml_project"  # `mlops generate` detects it from src/*/serve.py
+    if component in ("dockerfile-serve", "workflow-monitor"):
+        data["package_name"] = "ml_project"  # `mlops generate` finds it: src/*/serve.py, monitor.py
     rendered = _render(tmp_path, data, answers_file)
     files = sorted(p.relative_to(rendered).as_posix() for p in rendered.rglob("*") if p.is_file())
     expected = [*COMPONENT_FILES[component], answers_file]

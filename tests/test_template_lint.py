@@ -34,6 +34,8 @@ VARIANTS: dict[str, dict[str, object]] = {
     "remote-gs": {"dvc_remote": "gs://bucket/dvc"},
     "remote-azure": {"dvc_remote": "azure://container/dvc"},
     "no-docker": {"docker": False},
+    "monitor-retrain": {"monitor_reaction": "retrain"},
+    "no-monitor": {"monitor": False},
     "self-hosted-gpu": {"runner": "self-hosted,gpu"},
 }
 
@@ -86,7 +88,9 @@ def rendered(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 
 def _workflows(root: Path) -> list[Path]:
     files = sorted((root / ".github" / "workflows").glob("*.yml"))
-    assert [f.name for f in files] == ["ci.yml", "lock.yml", "train.yml"]
+    answers = yaml.safe_load((root / ".copier-answers.yml").read_text())
+    monitor = ["monitor.yml"] if answers["monitor"] else []
+    assert [f.name for f in files] == sorted(["ci.yml", "lock.yml", "train.yml", *monitor])
     return files
 
 

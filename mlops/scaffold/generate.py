@@ -22,10 +22,15 @@ from mlops.scaffold.questions import check_answers, load_questions
 from mlops.scaffold.render import Source, builtin_source, render, user_source
 
 COMPONENTS = {
-    "workflow": ("ci", "train", "release"),
+    "workflow": ("ci", "train", "release", "monitor"),
     "dockerfile": ("train", "serve"),
 }
-_NEEDS_DVC = {"workflow-train", "dockerfile-train", "dockerfile-serve"}
+_NEEDS_DVC = {"workflow-train", "workflow-monitor", "dockerfile-train", "dockerfile-serve"}
+# Components that run a module of the project's package: ``python -m <package>.<module>``.
+_RUNS_MODULE = {
+    "dockerfile-serve": ("dockerfile serve", "serve"),
+    "workflow-monitor": ("workflow monitor", "monitor"),
+}
 
 
 @dataclass
@@ -81,8 +86,8 @@ def generate(
             path = given.get(key)
             if key in questions and path and not (root / path).is_file():
                 raise UsageError(f"--data {key}={path}: no such file in {root}")
-        if component == "dockerfile-serve":
-            _check_serve_module(root, answers)
+        if component in _RUNS_MODULE:
+            _check_module(root, answers, given, *_RUNS_MODULE[component])
     else:
         answers = dict(given)
     answers_file = answers_file_name(component)
@@ -121,24 +126,30 @@ def generate(
     return result
 
 
-def _check_serve_module(root: Path, answers: dict[str, object]) -> None:
-    """The serving image runs ``python -m <package>.serve``: that module must exist."""
+def _check_module(
+    root: Path, answers: dict[str, object], given: dict[str, str], what: str, module: str
+) -> None:
+    """The component runs ``python -m <package>.<module>``: that module must exist."""
+    found = sorted(p.parent.name for p in root.glob(f"src/*/{module}.py"))
+    if "package_name" not in given:  # the package that has the module, if only one does
+        answers.pop("package_name", None)
+        if len(found) == 1:
+            answers["package_name"] = found[0]
     package = answers.get("package_name")
     if not package:
-        found = sorted(p.parent.name for p in root.glob("src/*/serve.py"))
         raise UsageError(
-            f"dockerfile serve runs `python -m <package>.serve`, and {root} has "
+            f"{what} runs `python -m <package>.{module}`, and {root} has "
             + (
-                f"several (src/{{{','.join(found)}}}/serve.py): choose with -d package_name=NAME"
+                f"several (src/{{{','.join(found)}}}/{module}.py): choose with -d package_name=NAME"
                 if found
-                else "no src/<package>/serve.py (mlops new's template has one; "
+                else f"no src/<package>/{module}.py (mlops new's template has one; "
                 "`mlops update` brings it into an older project)"
             )
         )
-    if not (root / "src" / str(package) / "serve.py").is_file():
+    if not (root / "src" / str(package) / f"{module}.py").is_file():
         raise UsageError(
-            f"dockerfile serve runs `python -m {package}.serve`, and {root} has no "
-            f"src/{package}/serve.py"
+            f"{what} runs `python -m {package}.{module}`, and {root} has no "
+            f"src/{package}/{module}.py"
         )
 
 
