@@ -5,17 +5,18 @@ A ``run:`` script may do what it likes, as on GitHub; but checkout ``path``, cac
 ``path``, artifact ``path`` and ``uses: ./...`` are resolved (``~`` is the job's own HOME,
 a relative path is under the workspace, symlinks are followed) and must land inside the
 job's workspace, runner temp, tool cache or HOME. Otherwise the step fails with one line
-naming the input, and nothing is read, written or deleted there.
+naming the input, and nothing is read, written or deleted there. What is then read or
+written there goes through :mod:`mlops.runner.files`, which follows no link out.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from mlops.runner.files import locate
 from mlops.runner.steps.base import StepFailure
 
 if TYPE_CHECKING:
@@ -32,12 +33,7 @@ def job_roots(job: JobRun) -> list[Path]:
 
 
 def is_inside(path: Path, roots: Iterable[Path]) -> bool:
-    real = Path(os.path.realpath(path))
-    for root in roots:
-        base = Path(os.path.realpath(root))
-        if real == base or base in real.parents:
-            return True
-    return False
+    return locate(path, roots) is not None
 
 
 def contained(job: JobRun, value: str, input_name: str, roots: list[Path] | None = None) -> Path:
@@ -57,25 +53,3 @@ def contained(job: JobRun, value: str, input_name: str, roots: list[Path] | None
             f"which is not under the job's directories ({where})"
         )
     return Path(os.path.realpath(path))
-
-
-def copy_contained(source: Path, target: Path, roots: list[Path]) -> None:
-    """Copy a file or tree to ``target``, never writing through a symlink out of ``roots``."""
-    if source.is_file():
-        _copy_file(source, target, roots)
-        return
-    for directory, _dirs, files in os.walk(source):
-        relative = Path(directory).relative_to(source)
-        for name in files:
-            _copy_file(Path(directory) / name, target / relative / name, roots)
-
-
-def _copy_file(source: Path, target: Path, roots: list[Path]) -> None:
-    if target.is_symlink():
-        target.unlink()
-    if not is_inside(target.parent, roots):
-        raise OutsideJob(f"{target} is not under the job's directories; not written")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not is_inside(target.parent, roots):  # a symlink met on the way
-        raise OutsideJob(f"{target} is not under the job's directories; not written")
-    shutil.copy2(source, target)
