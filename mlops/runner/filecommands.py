@@ -10,6 +10,8 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mlops.runner.files import Refused, Tree, open_file_at, write_new_at
+
 NAMES = ("GITHUB_OUTPUT", "GITHUB_ENV", "GITHUB_PATH", "GITHUB_STEP_SUMMARY", "GITHUB_STATE")
 SUMMARY_LIMIT = 1 << 20  # GitHub refuses a step summary over 1 MiB (1024k)
 
@@ -18,12 +20,25 @@ class FileCommandError(Exception):
     pass
 
 
+def _read(path: Path) -> str | None:
+    """A command file's text (None when the step removed it), read without following a
+    link: a step or a container may have put one to any file of this machine in its place."""
+    try:
+        with Tree(path.parent) as directory:
+            return directory.read_text(path.name)
+    except FileNotFoundError:
+        return None
+    except Refused as error:
+        raise FileCommandError(f"{path.name}: {error}; nothing of it was applied") from None
+
+
 def parse_assignments(path: Path) -> dict[str, str]:
     """Name/value pairs from an env-file command file (later lines win)."""
-    if not path.exists():
+    text = _read(path)
+    if text is None:
         return {}
     values: dict[str, str] = {}
-    lines = path.read_text(encoding="utf-8", errors="replace").splitlines()
+    lines = text.splitlines()
     index = 0
     while index < len(lines):
         line = lines[index]
@@ -54,21 +69,17 @@ def parse_assignments(path: Path) -> dict[str, str]:
 
 
 def parse_paths(path: Path) -> list[str]:
-    if not path.exists():
-        return []
-    return [
-        line.strip()
-        for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
-        if line.strip()
-    ]
+    text = _read(path)
+    return [] if text is None else [line.strip() for line in text.splitlines() if line.strip()]
 
 
 def create(directory: Path) -> dict[str, Path]:
     """A new, empty file for each command, in ``directory``; by variable name."""
     token = os.urandom(4).hex()
     files = {name: directory / f"{name.lower()}_{token}" for name in NAMES}
-    for path in files.values():
-        path.touch()
+    with Tree(directory) as tree:
+        for path in files.values():
+            write_new_at(tree.fd, path.name, b"", None)
     return files
 
 
@@ -84,13 +95,18 @@ class Collected:
 
 
 def read_summary(path: Path) -> tuple[str, str]:
-    """The step summary, or ("", GitHub's error) when it is over 1 MiB (never held whole)."""
+    """The step summary, or ("", GitHub's error) when it is over 1 MiB (never held whole);
+    read without following a link, as every command file."""
     try:
-        with path.open("rb") as stream:
+        with Tree(path.parent) as directory:
+            fd = open_file_at(directory.fd, path.name)
+        with os.fdopen(fd, "rb") as stream:
             data = stream.read(SUMMARY_LIMIT + 1)
             size = os.fstat(stream.fileno()).st_size
     except FileNotFoundError:  # the step removed it: no summary
         return "", ""
+    except Refused as error:
+        raise FileCommandError(f"{path.name}: {error}; nothing of it was applied") from None
     if len(data) > SUMMARY_LIMIT:
         return "", (
             "$GITHUB_STEP_SUMMARY upload aborted, supports content up to a size of 1024k, "

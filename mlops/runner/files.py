@@ -232,19 +232,17 @@ def read_at(dir_fd: int, name: str, limit: int | None = None) -> bytes:
         os.close(fd)
 
 
-def write_new_at(dir_fd: int, name: str, data: bytes, mode: int = 0o644) -> None:
-    """Create ``name`` in ``dir_fd`` with ``data``; fails if anything (a link too) is there."""
-    fd = os.open(
-        name,
-        os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC,
-        mode,
-        dir_fd=dir_fd,
-    )
+def write_new_at(dir_fd: int, name: str, data: bytes, mode: int | None = 0o644) -> None:
+    """Create ``name`` in ``dir_fd`` with ``data``; fails if anything (a link too) is there.
+    ``mode`` None: 0666 less the umask, as a plain ``open``."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+    fd = os.open(name, flags, 0o666 if mode is None else mode, dir_fd=dir_fd)
     try:
         view = memoryview(data)
         while view:
             view = view[os.write(fd, view) :]
-        os.fchmod(fd, mode)
+        if mode is not None:
+            os.fchmod(fd, mode)
     finally:
         os.close(fd)
 

@@ -177,3 +177,28 @@ def test_the_relay_and_the_cml_stand_in_treat_the_containers_files_as_untrusted(
     names = [str(p.relative_to(run.record)) for p in run.record.rglob("*")]
     assert not any("s3cr3t" in n for n in names), names
     assert "comments/2-assets/plot-***.png" in names
+
+
+def test_a_command_file_the_container_replaced_by_a_link_is_not_read(
+    repo: Repo, canary: Path
+) -> None:
+    canary.write_text("LEAK=CANARY-CONTENT\n")
+    repo.workflow(
+        f"""\
+        on: push
+        jobs:
+          env:
+            runs-on: ubuntu-latest
+            steps:
+              - run: |
+                  ln -sf {canary} "$GITHUB_ENV"
+                  ln -sf {canary} "$GITHUB_OUTPUT"
+              - if: always()
+                run: echo "leak=${{LEAK:-none}}"
+        """
+    )
+    repo.commit()
+    code, log = _docker(repo, "push")
+    assert code == 1
+    assert "is a link; not followed; nothing of it was applied" in log
+    assert "leak=none" in log and "CANARY-CONTENT" not in log

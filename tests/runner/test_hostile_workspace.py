@@ -357,3 +357,24 @@ def test_the_cml_stand_in_reads_and_writes_only_inside_the_job(repo: Repo, canar
     names = [str(p.relative_to(run.record)) for p in run.record.rglob("*")]
     assert not any("s3cr3t" in n for n in names), names
     assert any(n.startswith("comments/") and n.endswith("-assets/plot-***.png") for n in names)
+
+
+def test_a_command_file_replaced_by_a_link_is_not_read(repo: Repo, canary: Path) -> None:
+    canary.write_text("LEAK=CANARY-CONTENT\n")
+    repo.workflow(
+        f"""\
+        on: push
+        jobs:
+          env:
+            runs-on: ubuntu-latest
+            steps:
+              - run: ln -sf {canary} "$GITHUB_ENV"
+              - if: always()
+                run: echo "leak=${{LEAK:-none}}"
+        """
+    )
+    repo.commit()
+    run = repo.run("push")
+    assert run.returncode == 1
+    assert "is a link; not followed; nothing of it was applied" in run.stderr
+    assert "leak=none" in run.stderr and "CANARY-CONTENT" not in run.stderr
