@@ -294,3 +294,37 @@ def test_a_nul_byte_in_github_env_fails_that_step_only(repo: Repo) -> None:
     assert "later step runs, BAD=unset" in run.stderr
     assert "embedded null byte" not in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_setup_python_runs_no_interpreter_a_step_put_on_the_path(
+    repo: Repo, tmp_path: Path
+) -> None:
+    """Finding 11: setup-python ran a `python3.X` a step put on GITHUB_PATH, with the runner's
+    whole environment."""
+    canary = tmp_path / f"canary-{uuid.uuid4().hex[:8]}"
+    fakes = " ".join(f"python{v}" for v in ("", "3", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13"))
+    repo.workflow(
+        f"""\
+        on: push
+        jobs:
+          plant:
+            runs-on: ubuntu-latest
+            steps:
+              - run: |
+                  mkdir -p "$RUNNER_TEMP/fake"
+                  for name in {fakes}; do
+                    printf '#!/bin/sh\\nenv > {canary}\\nexit 1\\n' > "$RUNNER_TEMP/fake/$name"
+                    chmod +x "$RUNNER_TEMP/fake/$name"
+                  done
+                  echo "$RUNNER_TEMP/fake" >> "$GITHUB_PATH"
+              - uses: actions/setup-python@v5  # none installed: every interpreter is asked
+                continue-on-error: true
+                with:
+                  python-version: "2.7"
+              - run: echo still-here
+        """
+    )
+    run = repo.run("push", env={"MLOPS_HOST_ONLY": "hidden-host-value"})
+    assert run.returncode == 0, run.stderr
+    assert "still-here" in run.stderr
+    assert not canary.exists(), canary.read_text()

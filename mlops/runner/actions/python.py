@@ -50,7 +50,12 @@ def _probe(executable: str) -> tuple[str, list[str]] | None:
         return version, [p for p in sys.path if p.endswith(("site-packages", "dist-packages"))]
     try:
         out = subprocess.run(
-            [executable, "-c", _PROBE], capture_output=True, text=True, timeout=10, check=False
+            [executable, "-c", _PROBE],
+            env={"PATH": os.defpath},  # none of the runner's own variables
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
         )
         version, paths = json.loads(out.stdout)
     except (OSError, subprocess.TimeoutExpired, ValueError):
@@ -244,11 +249,12 @@ def run(
     version_file = inputs.get("python-version-file", "")
     if not requested and version_file:
         requested = _version_from_file(job, version_file)
-    path = job.process_env({}, {}).get("PATH", "")
     if job.backend.local:
-        chosen = _on_this_machine(path, requested)
-    else:
-        chosen = _in_job_environment(job, path, requested)
+        # The PATH the run started with: a python3.X a step put on GITHUB_PATH (or PATH in
+        # GITHUB_ENV) must not be run by the runner itself.
+        chosen = _on_this_machine(job.state.host_env.get("PATH", os.defpath), requested)
+    else:  # probed inside the container, where the step's programs run anyway
+        chosen = _in_job_environment(job, job.process_env({}, {}).get("PATH", ""), requested)
     version, executable = chosen.version, chosen.executable
     environment = job_environment(chosen, job.temp / f"python-{version}")
     if not chosen.has_pip:
