@@ -278,3 +278,43 @@ def test_ctrl_c_kills_the_action_container(repo: Repo) -> None:
     process.communicate(timeout=60)
     assert process.returncode == 128 + signal.SIGINT
     assert left_behind(run_id) == []
+
+
+@pytest.mark.parametrize("backend", ["host", "docker"])
+def test_links_left_in_runner_temp_are_replaced_not_mounted_or_written_through(
+    repo: Repo, backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """A step links the docker action's _github directories out of the job (issue 19): the
+    event is not copied through the link, and the link is not what gets mounted as HOME."""
+    if backend == "docker":
+        request.getfixturevalue("runner_image")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "canary.txt").write_text("CANARY-CONTENT\n")
+    repo.workflow(
+        f"""
+        on: push
+        jobs:
+          plant:
+            runs-on: ubuntu-latest
+            steps:
+              - run: |
+                  mkdir -p "$RUNNER_TEMP/_github/workflow"
+                  ln -s {outside} "$RUNNER_TEMP/_github/home"
+                  ln -s {outside / "canary.txt"} "$RUNNER_TEMP/_github/workflow/event.json"
+              - uses: docker://{BASE}
+                with:
+                  entrypoint: sh
+                  args: -c "echo from-container > $HOME/planted.txt; head -c 1 $GITHUB_EVENT_PATH"
+              - run: |
+                  test ! -L "$RUNNER_TEMP/_github/home"
+                  echo "home kept: $(cat "$RUNNER_TEMP/_github/home/planted.txt")"
+        """
+    )
+    repo.commit()
+    run = repo.run("push", *_backend_args(backend), timeout=300)
+    assert (outside / "canary.txt").read_text() == "CANARY-CONTENT\n"
+    assert sorted(p.name for p in outside.iterdir()) == ["canary.txt"]
+    assert run.returncode == 0, run.stderr
+    assert "home kept: from-container" in run.stderr
+    assert left_behind(run_label(repo)) == []

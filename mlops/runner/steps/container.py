@@ -15,7 +15,6 @@ Output lines and command files are handled as for any step.
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +22,7 @@ from mlops.errors import UsageError
 from mlops.runner import filecommands
 from mlops.runner.containment import is_inside
 from mlops.runner.environment import merge_env
+from mlops.runner.files import Tree
 from mlops.runner.status import Execution
 from mlops.runner.steps.actioninputs import action_inputs
 from mlops.runner.steps.base import StepCall, StepFailure, StepHandler
@@ -183,11 +183,12 @@ class ContainerAction(StepHandler):
         engine = self._engine(job)
         work = job.temp / "_github"  # GitHub's _temp/_github_home, _github_workflow, ...
         home, workflow, commands = work / "home", work / "workflow", work / "file_commands"
-        for directory in (home, workflow, commands):
-            directory.mkdir(parents=True, exist_ok=True)
         event = Path(job.contexts["github"].get("event_path") or "")
-        if event.is_file():
-            shutil.copyfile(event, workflow / "event.json")
+        with Tree(job.temp) as temp:  # a link the job left there is replaced, not followed
+            for directory in (home, workflow, commands):
+                temp.mkdir(temp.relative(directory))
+            if event.is_file():
+                temp.write_bytes(temp.relative(workflow / "event.json"), event.read_bytes())
         files = filecommands.create(commands)
         mounts = {
             job.backend.paths.workspace: WORKDIR,
