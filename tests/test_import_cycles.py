@@ -1,9 +1,11 @@
 """No import cycle inside the mlops package.
 
-An edge is any import that can execute: at module level and inside functions alike (an import
-deferred for start-up time still ties the two modules together), but not one under
-``if TYPE_CHECKING:``, which never runs. A ``from package import name`` is an edge to
-``package.name`` when that is a module, else to ``package``.
+An edge is any import: at module level and inside functions alike (an import deferred for
+start-up time still ties the two modules together), and under ``if TYPE_CHECKING:`` too (an
+annotation is a dependency: a circle of them is a circle of modules that cannot be understood,
+tested or moved one at a time). A ``from package import name`` is an edge to ``package.name``
+when that is a module, else to ``package``. DESIGN.md's dependency direction is the rule the
+runner keeps: job state below the steps and backends that use it, the job runner above them.
 """
 
 from __future__ import annotations
@@ -25,18 +27,8 @@ def modules() -> dict[str, Path]:
     return {module_name(p): p for p in ROOT.rglob("*.py") if "templates" not in p.parts}
 
 
-def _is_type_checking(test: ast.expr) -> bool:
-    return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
-    )
-
-
 def _imports(node: ast.AST) -> list[ast.Import | ast.ImportFrom]:
-    if isinstance(node, ast.Import | ast.ImportFrom):
-        return [node]
-    if isinstance(node, ast.If) and _is_type_checking(node.test):
-        return [i for child in node.orelse for i in _imports(child)]
-    return [i for child in ast.iter_child_nodes(node) for i in _imports(child)]
+    return [n for n in ast.walk(node) if isinstance(n, ast.Import | ast.ImportFrom)]
 
 
 def edges(name: str, path: Path, known: set[str]) -> set[str]:
@@ -89,3 +81,13 @@ def test_no_import_cycle_inside_mlops() -> None:
 def test_the_checker_finds_a_cycle() -> None:
     assert find_cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert find_cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_an_import_for_annotations_only_is_an_edge(tmp_path: Path) -> None:
+    module = tmp_path / "a.py"
+    module.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n    from mlops.b import B\n"
+        "def f():\n    import mlops.c\n"
+    )
+    assert edges("mlops.a", module, {"mlops.a", "mlops.b", "mlops.c"}) == {"mlops.b", "mlops.c"}

@@ -14,6 +14,7 @@ from typing import Any
 
 from mlops.runner import failures
 from mlops.runner.job import JobRun, unservable_label
+from mlops.runner.jobexec import run_job, start_job
 from mlops.runner.state import JobRecord, RunState
 from mlops.runner.status import JobResult, Status
 from mlops.workflow.contexts import strategy_context
@@ -262,7 +263,7 @@ class Engine:
                     return
                 self.state.reporter.job_started(display, name)
                 try:
-                    job_run = JobRun(
+                    job_run = start_job(
                         self.state, planned, legs[index], index, len(legs), display, needs
                     )
                 except Exception as error:  # say, a job env that cannot be evaluated
@@ -275,7 +276,7 @@ class Engine:
                         failed.set()
                     return
                 runs[index] = job_run
-                outcome = job_run.run()
+                outcome = run_job(job_run)
                 outcome.outputs = self._without_secrets(display, outcome.outputs)
                 tolerated[index] = outcome.result == Status.FAILURE and self._continue_on_error(
                     job_run

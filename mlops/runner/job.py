@@ -1,33 +1,31 @@
 """One job (one matrix leg) and its state: directories, contexts, status, env from files,
-PATH additions, queued post steps; runs its steps in order and evaluates its outputs.
+PATH additions, queued post steps, the runner's variables — what steps and actions may read
+and change.
 
-The step lifecycle is in :mod:`mlops.runner.steps`; where processes run is the job's backend
-(:mod:`mlops.runner.backends`). ``timeout-minutes`` of the job bounds all its steps; a job
-whose ``runs-on`` this host cannot serve is skipped with a notice.
+This module sits below the steps and the backends, which use a :class:`JobRun`: it is given
+its backend and the way to run a step (:mod:`mlops.runner.jobexec` makes both and runs the
+job); a job whose ``runs-on`` this host cannot serve is skipped with a notice.
 """
 
 from __future__ import annotations
 
-import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mlops.errors import UsageError
 from mlops.runner import failures
-from mlops.runner.backends.host import HostBackend
 from mlops.runner.environment import merge_env
-from mlops.runner.status import JobResult, Status, StepResult
+from mlops.runner.status import Status, StepResult
 from mlops.workflow import contexts
 from mlops.workflow.expressions.errors import ExpressionError
 from mlops.workflow.model import scalar_text
 
 if TYPE_CHECKING:
     from mlops.runner.state import RunState
-    from mlops.runner.steps.base import StepHandler
     from mlops.workflow.model import Step
     from mlops.workflow.plan import PlannedJob
+
+StepRunner = Callable[["JobRun", "Step", float], StepResult]
 
 FOREIGN_RUNNERS = ("macos", "windows")
 
@@ -55,22 +53,19 @@ class JobRun:
         leg_total: int,
         display: str,
         needs: dict[str, Any],
+        backend: Any,
+        run_step: StepRunner,
     ) -> None:
+        """``backend`` (started, its directories under ``backend.root``) runs the job's
+        processes; ``run_step`` takes a step through its lifecycle."""
         self.state = state
         self.planned = planned
         self.job = planned.job
         self.key = display
         self.leg = leg
-        # Named by the job's id, not its display name: a matrix value may hold anything.
-        self.root = state.work_root / f"{self.job.id}-{leg_index}-{os.urandom(3).hex()}"
-        if state.docker is not None:
-            from mlops.runner.backends.docker import DockerBackend
-
-            self.backend: Any = DockerBackend(state.docker, self.root, state.tool_cache)
-        else:
-            self.backend = HostBackend(self.root, state.tool_cache)
-        state.register(self.backend)
-        self.backend.start()
+        self.backend = backend
+        self.root: Path = backend.root
+        self._run_step = run_step
         self.workspace = self.backend.step_paths.workspace
         self.temp = self.backend.step_paths.temp
         self.home = self.root / "home"  # a fresh HOME per job, as a fresh runner has
@@ -82,8 +77,6 @@ class JobRun:
         self.env_layers: list[dict[str, str]] = []  # env of the composite steps being run
         self.path_prepends: list[str] = []
         self.post_steps: list[tuple[str, Callable[[float], object], str]] = []
-        # Handlers made at job start (for their pre), used again when their step runs.
-        self.prepared_handlers: dict[int, StepHandler] = {}
         self.steps_context: dict[str, Any] = {}
         github = dict(state.github_for(planned.workflow))
         github.update(job=self.job.id, workspace=str(self.workspace))
@@ -170,9 +163,55 @@ class JobRun:
         it is given the seconds left to the job and returns whether it failed."""
         self.post_steps.append((name, action, condition))
 
+    def runner_variables(self, files: dict[str, Path]) -> dict[str, str]:
+        """The variables GitHub's runner gives every step (and the command files' paths)."""
+        github = self.contexts["github"]
+        variables = {
+            "CI": "true",
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_ACTOR": github["actor"],
+            "GITHUB_ACTOR_ID": github["actor_id"],
+            "GITHUB_API_URL": github["api_url"],
+            "GITHUB_BASE_REF": github["base_ref"],
+            "GITHUB_EVENT_NAME": github["event_name"],
+            "GITHUB_EVENT_PATH": github["event_path"],
+            "GITHUB_GRAPHQL_URL": github["graphql_url"],
+            "GITHUB_HEAD_REF": github["head_ref"],
+            "GITHUB_JOB": self.job.id,
+            "GITHUB_REF": github["ref"],
+            "GITHUB_REF_NAME": github["ref_name"],
+            "GITHUB_REF_PROTECTED": "false",
+            "GITHUB_REF_TYPE": github["ref_type"],
+            "GITHUB_REPOSITORY": github["repository"],
+            "GITHUB_REPOSITORY_ID": github["repository_id"],
+            "GITHUB_REPOSITORY_OWNER": github["repository_owner"],
+            "GITHUB_REPOSITORY_OWNER_ID": github["repository_owner_id"],
+            "GITHUB_RETENTION_DAYS": github["retention_days"],
+            "GITHUB_RUN_ATTEMPT": github["run_attempt"],
+            "GITHUB_RUN_ID": github["run_id"],
+            "GITHUB_RUN_NUMBER": github["run_number"],
+            "GITHUB_SERVER_URL": github["server_url"],
+            "GITHUB_SHA": github["sha"],
+            "GITHUB_TRIGGERING_ACTOR": github["triggering_actor"],
+            "GITHUB_WORKFLOW": github["workflow"],
+            "GITHUB_WORKFLOW_REF": github["workflow_ref"],
+            "GITHUB_WORKFLOW_SHA": github["workflow_sha"],
+            "GITHUB_WORKSPACE": str(self.workspace),
+            **({"GITHUB_ACTION_PATH": github["action_path"]} if github.get("action_path") else {}),
+            "RUNNER_ARCH": self.state.arch,
+            "RUNNER_ENVIRONMENT": "self-hosted",
+            "RUNNER_NAME": "mlops-host",
+            "RUNNER_OS": "Linux",
+            "RUNNER_TEMP": str(self.temp),
+            "RUNNER_TOOL_CACHE": str(self.state.tool_cache),
+            "MLOPS_RUN": "true",
+        }
+        variables.update({name: str(path) for name, path in files.items()})
+        return variables
+
     def process_env(self, env: dict[str, str], files: dict[str, Path]) -> dict[str, str]:
         """The real environment of a step's process: allow-listed host vars, runner vars, env."""
-        runner = self.state.runner_variables(self, files)
+        runner = self.runner_variables(files)
         # On the host each job has its own HOME; a container keeps its image's HOME.
         home = {"HOME": str(self.home)} if getattr(self.backend, "container", None) is None else {}
         merged = merge_env(self.backend.base_env(self.state.host_env), home, runner, env)
@@ -180,96 +219,11 @@ class JobRun:
             merged["PATH"] = ":".join([*reversed(self.path_prepends), merged.get("PATH", "")])
         return merged
 
-    # -- running -----------------------------------------------------------------------------
-
-    def _open_container(
-        self, container: dict[str, Any] | None, services: dict[str, dict[str, Any]]
-    ) -> JobResult | None:
-        """Start the job's services and container; a failed result if they cannot start."""
-        from mlops.runner.backends.docker import ContainerError
-
-        errors = self.state.docker.errors
-        try:
-            self.backend.open(self, container, services)
-        except (ContainerError, ExpressionError) as error:
-            reason = str(error)
-        except UsageError as error:  # an image named by an expression is missing
-            reason = error.message
-        except errors.DockerException as error:
-            reason = f"docker: {getattr(error, 'explanation', None) or error}"
-        else:
-            return None
-        reason = reason.strip().splitlines()[0] if reason.strip() else "docker error"
-        self.state.reporter.line(self.key, f"error: {reason}")
-        return JobResult(Status.FAILURE, reason=reason)
+    # -- running --------------------------------------------------------------------
 
     def run_step(self, step: Step, deadline: float) -> StepResult:
         """One step through its lifecycle (also the steps of a composite action)."""
-        from mlops.runner.steps.lifecycle import run_step
-
-        return run_step(self, step, deadline)
-
-    def run(self) -> JobResult:
-        start = time.monotonic()
-        try:
-            outcome = self._run()
-        except Exception as error:  # anything inside a job fails the job, in one line
-            outcome = JobResult(Status.FAILURE, reason=self.report_error(error))
-        finally:
-            self.backend.close()
-            self.state.unregister(self.backend)
-        outcome.seconds = time.monotonic() - start
-        return outcome
-
-    def _run(self) -> JobResult:
-        from mlops.runner.steps.lifecycle import run_post, run_pre
-
-        job = self.job
-        from mlops.workflow.containers import empty_image_notice, job_container, job_services
-
-        # An image that evaluates to '' means no container / no such service, as on GitHub.
-        container = job_container(self.evaluate(job.container)) if job.container else None
-        services, not_started = (
-            job_services(self.evaluate(job.services)) if job.services else ({}, [])
-        )
-        for name in not_started:
-            self.state.reporter.line(self.key, empty_image_notice(name))
-        if self.backend.name == "host" and (container or services):
-            what = "container:" if container else "services:"
-            return JobResult(
-                Status.FAILURE,
-                reason=f"the job uses {what}, which the host backend "
-                "cannot run; use --backend docker",
-            )
-        if self.backend.name == "docker":
-            failure = self._open_container(container, services)
-            if failure is not None:
-                return failure
-        timeout = failures.minutes(self.evaluate(job.timeout_minutes), "timeout-minutes")
-        deadline = time.monotonic() + timeout * 60
-        for step in job.steps:
-            run_pre(self, step, deadline)
-        for step in job.steps:
-            if self.backend.cancelled.is_set():
-                self.status = Status.CANCELLED
-            result = self.run_step(step, deadline)
-            if step.id:
-                self.steps_context[step.id] = result.context()
-            if time.monotonic() > deadline and self.status != Status.CANCELLED:
-                self.status = Status.FAILURE
-                self.timed_out = True
-        for name, post, condition in reversed(self.post_steps):
-            run_post(self, name, post, condition, deadline)
-        reason = (
-            f"timed out after {self.text(job.timeout_minutes)} minutes" if self.timed_out else ""
-        )
-        outputs = {}
-        for name, value in job.outputs.items():
-            try:
-                outputs[name] = self.text(value)
-            except ExpressionError:
-                outputs[name] = ""
-        return JobResult(self.status, outputs, reason)
+        return self._run_step(self, step, deadline)
 
     def report_error(self, error: BaseException) -> str:
         """Show ``error`` in the job's log as one line (with the traceback under MLOPS_DEBUG)."""

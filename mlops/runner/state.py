@@ -7,7 +7,7 @@ import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from mlops.runner.environment import host_environment, runner_arch
 from mlops.runner.masking import Masker
@@ -18,9 +18,6 @@ from mlops.workflow.inputs import started_inputs
 from mlops.workflow.model import Workflow
 from mlops.workflow.plan import Plan, PlannedJob
 from mlops.workflow.repository import Repository
-
-if TYPE_CHECKING:
-    from mlops.runner.job import JobRun
 
 
 @dataclass(eq=False)
@@ -114,51 +111,6 @@ class RunState:
             return dict(self.call_inputs.get(planned.caller.key, planned.caller.inputs))
         event = self.plan.event
         return started_inputs(planned.workflow, event.name, event.payload)
-
-    def runner_variables(self, job: JobRun, files: dict[str, Path]) -> dict[str, str]:
-        github = job.contexts["github"]
-        variables = {
-            "CI": "true",
-            "GITHUB_ACTIONS": "true",
-            "GITHUB_ACTOR": github["actor"],
-            "GITHUB_ACTOR_ID": github["actor_id"],
-            "GITHUB_API_URL": github["api_url"],
-            "GITHUB_BASE_REF": github["base_ref"],
-            "GITHUB_EVENT_NAME": github["event_name"],
-            "GITHUB_EVENT_PATH": github["event_path"],
-            "GITHUB_GRAPHQL_URL": github["graphql_url"],
-            "GITHUB_HEAD_REF": github["head_ref"],
-            "GITHUB_JOB": job.job.id,
-            "GITHUB_REF": github["ref"],
-            "GITHUB_REF_NAME": github["ref_name"],
-            "GITHUB_REF_PROTECTED": "false",
-            "GITHUB_REF_TYPE": github["ref_type"],
-            "GITHUB_REPOSITORY": github["repository"],
-            "GITHUB_REPOSITORY_ID": github["repository_id"],
-            "GITHUB_REPOSITORY_OWNER": github["repository_owner"],
-            "GITHUB_REPOSITORY_OWNER_ID": github["repository_owner_id"],
-            "GITHUB_RETENTION_DAYS": github["retention_days"],
-            "GITHUB_RUN_ATTEMPT": github["run_attempt"],
-            "GITHUB_RUN_ID": github["run_id"],
-            "GITHUB_RUN_NUMBER": github["run_number"],
-            "GITHUB_SERVER_URL": github["server_url"],
-            "GITHUB_SHA": github["sha"],
-            "GITHUB_TRIGGERING_ACTOR": github["triggering_actor"],
-            "GITHUB_WORKFLOW": github["workflow"],
-            "GITHUB_WORKFLOW_REF": github["workflow_ref"],
-            "GITHUB_WORKFLOW_SHA": github["workflow_sha"],
-            "GITHUB_WORKSPACE": str(job.workspace),
-            **({"GITHUB_ACTION_PATH": github["action_path"]} if github.get("action_path") else {}),
-            "RUNNER_ARCH": self.arch,
-            "RUNNER_ENVIRONMENT": "self-hosted",
-            "RUNNER_NAME": "mlops-host",
-            "RUNNER_OS": "Linux",
-            "RUNNER_TEMP": str(job.temp),
-            "RUNNER_TOOL_CACHE": str(self.tool_cache),
-            "MLOPS_RUN": "true",
-        }
-        variables.update({name: str(path) for name, path in files.items()})
-        return variables
 
     def add_summary(self, job: str, text: str) -> None:
         self.record.add_summary(self.masker(job), self.masker(text))

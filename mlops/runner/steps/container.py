@@ -159,7 +159,7 @@ class ContainerAction(StepHandler):
         self, job: JobRun, call: StepCall, files: dict[str, Path], mounts: dict[Path, str]
     ) -> dict[str, str]:
         assert self.inputs is not None
-        runner = job.state.runner_variables(job, files)
+        runner = job.runner_variables(files)
         env = merge_env(runner, call.env)
         env.update(
             {

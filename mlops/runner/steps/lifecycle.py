@@ -32,7 +32,11 @@ if TYPE_CHECKING:
 STEP_ERRORS = (ExpressionError, StepFailure, shells.ShellError, filecommands.FileCommandError)
 
 
-def run_step(job: JobRun, step: Step, deadline: float) -> StepResult:
+def run_step(
+    job: JobRun, step: Step, deadline: float, prepared: StepHandler | None = None
+) -> StepResult:
+    """``step`` through its lifecycle; ``prepared`` is the handler :func:`run_pre` made for it
+    at the start of the job (a step inside a composite action has none)."""
     reporter = job.state.reporter
     job.contexts["env"] = job.base_env()  # never an earlier step's own env
     job.contexts["job"]["status"] = job.status
@@ -57,7 +61,7 @@ def run_step(job: JobRun, step: Step, deadline: float) -> StepResult:
             )
         remaining = max(0.0, deadline - time.monotonic())
         timeout = remaining if step_timeout is None else min(step_timeout, remaining)
-        outputs, failed, detail = _execute(job, step, timeout)
+        outputs, failed, detail = _execute(job, step, timeout, prepared)
     except Exception as error:  # any error fails the step, in one line
         _report(job, error)
         outputs, failed, detail = {}, True, "error"
@@ -82,10 +86,9 @@ def run_step(job: JobRun, step: Step, deadline: float) -> StepResult:
     return StepResult(outcome, conclusion, outputs)
 
 
-def _execute(job: JobRun, step: Step, timeout: float) -> Execution:
+def _execute(job: JobRun, step: Step, timeout: float, prepared: StepHandler | None) -> Execution:
     env, own = evaluate_step_env(job, step)
     inputs = job.mapping(step.with_, "with") if step.kind != "script" else {}
-    prepared = job.prepared_handlers.pop(id(step), None)
     handler = prepared or handler_for(job, step)
     for warning in handler.warnings():
         job.state.reporter.annotation(job.key, "warning", warning, {})
@@ -101,18 +104,22 @@ def _execute(job: JobRun, step: Step, timeout: float) -> Execution:
     return handler.main(job, step, call)
 
 
-def run_pre(job: JobRun, step: Step, deadline: float) -> None:
+def run_pre(job: JobRun, step: Step, deadline: float) -> StepHandler | None:
     """At the start of the job: the ``pre`` of the action ``step`` uses, when it has one (only
-    actions from other repositories do) and its ``pre-if`` holds — shown as ``Pre <step>``."""
+    actions from other repositories do) and its ``pre-if`` holds — shown as ``Pre <step>``.
+    The handler made for an action, to run its step with (:func:`run_step`)."""
     if step.kind != "action":
-        return  # a script, a local action (GitHub never runs their pre), a docker:// image
+        return None  # a script, a local action (GitHub never runs their pre), a docker:// image
     try:
         handler = handler_for(job, step)
     except StepFailure:
-        return  # reported where the step runs
-    job.prepared_handlers[id(step)] = handler
-    if not handler.has_pre():
-        return
+        return None  # reported where the step runs
+    if handler.has_pre():
+        _pre(job, step, deadline, handler)
+    return handler
+
+
+def _pre(job: JobRun, step: Step, deadline: float, handler: StepHandler) -> None:
     reporter = job.state.reporter
     job.contexts["job"]["status"] = job.status
     try:
