@@ -93,14 +93,13 @@ def _execute(job: JobRun, step: Step, timeout: float, prepared: StepHandler | No
     for warning in handler.warnings():
         job.state.reporter.annotation(job.key, "warning", warning, {})
     call = StepCall(inputs, env, timeout, own)
-    if prepared is None:
-        if handler.has_post():
-            _queue_post(job, step, handler, call)
-        if handler.has_pre() and job.condition(handler.pre_condition()):
-            # An action inside a composite action: its pre runs as the composite reaches it.
-            pre = handler.pre(job, step, call)
-            if pre.failed:
-                return Execution({}, True, f"pre: {pre.detail}")
+    if handler.has_post() and (prepared is None or not prepared.has_pre()):
+        _queue_post(job, step, handler, call)  # an action with a pre queued it at job start
+    if prepared is None and handler.has_pre() and job.condition(handler.pre_condition()):
+        # An action inside a composite action: its pre runs as the composite reaches it.
+        pre = handler.pre(job, step, call)
+        if pre.failed:
+            return Execution({}, True, f"pre: {pre.detail}")
     return handler.main(job, step, call)
 
 
