@@ -300,9 +300,10 @@ def test_setup_python_runs_no_interpreter_a_step_put_on_the_path(
     repo: Repo, tmp_path: Path
 ) -> None:
     """Finding 11: setup-python ran a `python3.X` a step put on GITHUB_PATH, with the runner's
-    whole environment."""
+    whole environment. The planted python3.15 is the only one of that version (this machine
+    has none), so the runner asks it its version unless it looks on the PATH the run started
+    with; it answers as a real 3.15 would, so it would also have become the job's Python."""
     canary = tmp_path / f"canary-{uuid.uuid4().hex[:8]}"
-    fakes = " ".join(f"python{v}" for v in ("", "3", "3.8", "3.9", "3.10", "3.11", "3.12", "3.13"))
     repo.workflow(
         f"""\
         on: push
@@ -312,19 +313,23 @@ def test_setup_python_runs_no_interpreter_a_step_put_on_the_path(
             steps:
               - run: |
                   mkdir -p "$RUNNER_TEMP/fake"
-                  for name in {fakes}; do
-                    printf '#!/bin/sh\\nenv > {canary}\\nexit 1\\n' > "$RUNNER_TEMP/fake/$name"
-                    chmod +x "$RUNNER_TEMP/fake/$name"
-                  done
+                  cat > "$RUNNER_TEMP/fake/python3.15" <<'FAKE'
+                  #!/bin/sh
+                  env > {canary}
+                  echo '["3.15.0", []]'
+                  FAKE
+                  chmod +x "$RUNNER_TEMP/fake/python3.15"
                   echo "$RUNNER_TEMP/fake" >> "$GITHUB_PATH"
-              - uses: actions/setup-python@v5  # none installed: every interpreter is asked
+              - id: setup
+                uses: actions/setup-python@v5
                 continue-on-error: true
                 with:
-                  python-version: "2.7"
-              - run: echo still-here
+                  python-version: "3.15"
+              - run: echo "still-here ${{{{ steps.setup.outcome }}}}"
         """
     )
     run = repo.run("push", env={"MLOPS_HOST_ONLY": "hidden-host-value"})
-    assert run.returncode == 0, run.stderr
-    assert "still-here" in run.stderr
     assert not canary.exists(), canary.read_text()
+    assert run.returncode == 0, run.stderr
+    assert "/fake/python3.15" not in run.stderr
+    assert "still-here failure" in run.stderr, run.stderr
