@@ -102,31 +102,38 @@ class Masker:
                 start = text.find(value, start + 1)
         return found
 
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Where ``text`` holds masked values: (start, end) in order, overlapping ones as one."""
+        if not self._values:
+            return []
+        merged: list[tuple[int, int]] = []
+        for start, end in sorted(self._intervals(text)):
+            if merged and start < merged[-1][1]:  # overlapping: one interval
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            else:
+                merged.append((start, end))
+        return merged
+
     def __call__(self, text: str, keep: int | None = None) -> str:
         """``text`` masked; with ``keep``, only what stands for ``text[:keep]`` (a value that
         starts before ``keep`` is masked whole, never cut)."""
         limit = len(text) if keep is None else min(keep, len(text))
-        if not self._values:
-            return text[:limit]
-        found = self._intervals(text)
-        if not found:
-            return text[:limit]
-        found.sort()
         out: list[str] = []
         position = 0
-        index = 0
-        while index < len(found) and found[index][0] < limit:
-            start, end = found[index]
-            index += 1
-            while index < len(found) and found[index][0] < end:  # overlapping: one interval
-                end = max(end, found[index][1])
-                index += 1
+        for start, end in self.spans(text):
+            if start >= limit:
+                break
             out.append(text[position:start])
             out.append("***")
             position = end
         if position < limit:
             out.append(text[position:limit])
         return "".join(out)
+
+    def values(self) -> list[str]:
+        """Every value masked now (the secrets, their lines and encoded forms)."""
+        with self._lock:
+            return list(self._values)
 
     def tree(self, data: Any) -> Any:
         """``data`` (JSON-like) with every string, keys included, masked."""

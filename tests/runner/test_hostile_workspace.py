@@ -214,6 +214,51 @@ def test_a_secret_in_a_cache_key_is_not_stored(repo: Repo) -> None:
     assert b"-deps" in stored and b"s3cr3t-version" not in stored
 
 
+def test_restore_keys_match_the_real_key_secrets_included(repo: Repo) -> None:
+    """Keys are stored without their secrets, yet a restore key is compared with the real key
+    as on GitHub: a prefix reaching into the secret matches while the secret is known, and an
+    entry saved under another value of the secret is not the same prefix."""
+
+    def run(token: str, label: str, key: str, restore_key: str) -> str:
+        repo.workflow(
+            f"""\
+            on: push
+            jobs:
+              cache:
+                runs-on: ubuntu-latest
+                steps:
+                  - id: c
+                    uses: actions/cache@v4
+                    with:
+                      path: stash
+                      key: {key}
+                      restore-keys: {restore_key}
+                  - run: |
+                      echo "content=$(cat stash/f 2>/dev/null || echo none) first=${{{{ steps.c.outputs.cache-matched-key == format('deps-{{0}}-1', secrets.TOKEN) }}}}"
+                      mkdir -p stash && echo {label} > stash/f
+            """
+        )
+        repo.commit(label)
+        result = repo.run("push", "-s", f"TOKEN={token}")
+        assert result.returncode == 0, result.stderr
+        return result.stderr
+
+    secret_key = "deps-${{ secrets.TOKEN }}"
+    assert "content=none" in run("s3cr3t-token", "one", f"{secret_key}-1", "nothing-")
+    # A restore key ending inside the secret's text; the matched key is the real one.
+    assert "content=one first=true" in run("s3cr3t-token", "two", "other-2", "deps-s3cr")
+    # Another value of the secret: the entry saved under the first is no prefix match.
+    assert "content=none" in run("another-token", "three", f"{secret_key}-3", f"{secret_key}-")
+    # Back to the first: its entry, not the newer one saved under the other value.
+    assert "content=one first=true" in run(
+        "s3cr3t-token", "four", f"{secret_key}-4", f"{secret_key}-"
+    )
+    stored = b"".join(
+        p.read_bytes() for p in (repo.cache / "actions-cache").rglob("*") if p.is_file()
+    )
+    assert b"s3cr3t-token" not in stored and b"another-token" not in stored
+
+
 def test_an_artifact_named_with_a_secret_is_refused_and_leaves_no_trace(repo: Repo) -> None:
     repo.workflow(
         """\

@@ -8,8 +8,10 @@ request's run saves is never restored on main (GitHub's "restrictions for access
 cache"). Entries are kept per repository. Every path must be in the job's directories
 (``~`` is the job's own HOME, so ``~/.cache/pip`` works), or the step fails. Entries are
 copies made through :mod:`mlops.runner.files`: links are saved and restored as links, never
-followed, and a restore replaces what is in its way instead of writing through it. Keys are
-stored masked (a secret is often a cache key's version part).
+followed, and a restore replaces what is in its way instead of writing through it. A key's
+secrets (a secret is often a cache key's version part) are never stored: the key is kept
+masked for display and sealed for comparison (:mod:`mlops.runner.actions.cachekeys`), so a
+restore key matches the real key, secrets included, as on GitHub.
 """
 
 from __future__ import annotations
@@ -18,9 +20,9 @@ import hashlib
 import json
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-from mlops.runner.actions import input_path
+from mlops.runner.actions import cachekeys, input_path
 from mlops.runner.containment import job_roots
 from mlops.runner.files import Tree, locate
 from mlops.runner.steps.base import StepFailure
@@ -65,33 +67,49 @@ def _paths(job: JobRun, text: str) -> list[tuple[str, Path]]:
     return paths
 
 
-def _entries(store: Tree) -> list[tuple[float, str, str, str]]:
-    """(created, ref, key as stored, entry name) of every entry; keys are stored masked."""
+class _Entry(NamedTuple):
+    created: float
+    ref: str
+    masked: str  # the key as shown
+    name: str
+    parts: list[cachekeys.Part]  # the key sealed, to compare
+    salt: str
+
+
+def _entries(store: Tree) -> list[_Entry]:
+    """Every entry, newest first."""
     found = []
     for name, _info in store.scandir():
         try:
             data = json.loads(store.read_text(f"{name}/meta.json", limit=1 << 20))
-            found.append((float(data["created"]), str(data["ref"]), str(data["key"]), name))
+            masked = str(data["key"])
+            parts = data.get("parts", [masked])  # an older entry: its masked key
+            if not isinstance(parts, list):
+                continue
+            salt = str(data.get("salt", ""))
+            found.append(
+                _Entry(float(data["created"]), str(data["ref"]), masked, name, parts, salt)
+            )
         except (OSError, ValueError, KeyError, TypeError):
             continue  # not an entry (or one of an older layout, without its ref)
-    return found
+    return sorted(found, key=lambda e: e.created, reverse=True)
 
 
 def _find(job: JobRun, store: Tree, key: str, restore_keys: list[str]) -> tuple[str, str] | None:
     """(entry name, its key) as GitHub's cache looks: in each ref's scope in turn, the exact
     key, then the newest entry whose key starts with ``key``, then with each restore key."""
-    masked = job.state.masker
+    known = job.state.masker.values
     entries = _entries(store)
     for ref in _refs(job):
         if store.exists(f"{_entry_name(ref, key)}/meta.json"):
             return _entry_name(ref, key), key
         for prefix in [key, *restore_keys]:
-            hits = sorted(
-                (e for e in entries if e[1] == ref and e[2].startswith(masked(prefix))),
-                reverse=True,
-            )
-            if hits:
-                return hits[0][3], hits[0][2]
+            for entry in entries:
+                if entry.ref == ref and cachekeys.starts_with(
+                    entry.parts, entry.salt, prefix, known
+                ):
+                    matched = cachekeys.unseal(entry.parts, entry.salt, known())
+                    return entry.name, entry.masked if matched is None else matched
     return None
 
 
@@ -143,7 +161,14 @@ def save(job: JobRun, inputs: dict[str, str], key: str) -> None:
                 # followed into the cache
                 source.copy(relative, store, f"{name}/{index}")
                 saved += 1
-        meta = {"key": job.state.masker(key), "ref": ref, "created": time.time()}
+        salt = cachekeys.new_salt()
+        meta = {
+            "key": job.state.masker(key),
+            "parts": cachekeys.seal(key, job.state.masker.spans(key), salt),
+            "salt": salt,
+            "ref": ref,
+            "created": time.time(),
+        }
         store.write_text(f"{name}/meta.json", json.dumps(meta))
     job.state.reporter.line(job.key, f"cache: saved {saved} path(s) under key {key}")
 
