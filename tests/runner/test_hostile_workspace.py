@@ -157,6 +157,44 @@ def test_cache_restore_and_download_artifact_replace_hard_links(repo: Repo, cana
     assert canary.read_text() == "canary\n"
 
 
+def test_a_hard_link_is_saved_as_an_independent_copy_of_its_content(
+    repo: Repo, canary: Path
+) -> None:
+    """As GitHub's tar and upload-artifact do, a hard link is read as the file it is (README:
+    a step can read whatever it can link); what is stored is a copy, never the linked file."""
+    repo.workflow(
+        f"""\
+        on: push
+        jobs:
+          save:
+            runs-on: ubuntu-latest
+            steps:
+{_cache_steps("stash")}
+              - run: |
+                  mkdir -p stash out
+                  ln {canary} stash/linked.txt
+                  ln {canary} out/linked.txt
+              - uses: actions/upload-artifact@v4
+                with:
+                  name: out
+                  path: out
+        """
+    )
+    repo.commit()
+    run = repo.run("push")
+    assert run.returncode == 0, run.stderr
+    assert run.record is not None
+    stored = [
+        *(repo.cache / "actions-cache").rglob("linked.txt"),
+        *run.record.rglob("linked.txt"),
+    ]
+    assert len(stored) == 2, stored
+    canary.write_text("changed later\n")
+    for path in stored:
+        assert path.read_text() == "canary\n"
+        assert path.stat().st_nlink == 1 and path.stat().st_ino != canary.stat().st_ino
+
+
 def test_a_pull_requests_cache_is_not_restored_on_main(repo: Repo) -> None:
     def workflow(value: str) -> None:
         repo.workflow(
