@@ -132,6 +132,14 @@ def test_serving_dockerfile_needs_a_serve_module_and_lints_clean(tmp_path: Path)
     assert 'ENTRYPOINT ["python", "-m", "churn.serve"]' in dockerfile
     assert (root / ".dockerignore").is_file()  # the training image's: no model in the context
 
+    # The deploy workflow that builds it on GTO stage tags: gto pinned (no dev requirements
+    # here), the project installed from pyproject.toml, the remote's credentials checked.
+    generate(root, "workflow", "deploy")
+    assert_lint_clean(root)
+    deploy = (root / ".github/workflows/deploy.yml").read_text()
+    assert "python -m pip install gto==" in deploy and "python -m pip install .\n" in deploy
+    assert "AWS_ACCESS_KEY_ID" in deploy and "docker build --file Dockerfile.serve" in deploy
+
 
 def test_monitor_workflow_needs_a_monitor_module_and_lints_clean(tmp_path: Path) -> None:
     root = repository(tmp_path / "churn", PYPROJECT_REPO)

@@ -21,12 +21,14 @@ EXPECTED_FILES = {
     ".dvcignore",
     ".github/dependabot.yml",
     ".github/workflows/ci.yml",
+    ".github/workflows/deploy.yml",
     ".github/workflows/lock.yml",
     ".github/workflows/monitor.yml",
     ".github/workflows/train.yml",
     ".gitignore",
     ".pre-commit-config.yaml",
     "Dockerfile",
+    "Dockerfile.serve",
     "README.md",
     "data/.gitignore",
     "dvc.yaml",
@@ -84,6 +86,7 @@ def test_answers_file_records_every_answer(default_project: Path) -> None:
     assert answers["dataset"] == "breast_cancer"
     assert answers["model"] == "logistic_regression"
     assert answers["docker"] is True
+    assert answers["serve"] is True and answers["deploy"] is True
     assert answers["runner"] == "ubuntu-latest"
     assert answers["dvc_remote"] == "../ml-project-dvc-storage"
     assert answers["_src_path"] == "mlops:project"  # the built-in template, not a path
@@ -148,6 +151,8 @@ def test_choices_change_the_project(tmp_path: Path) -> None:
         "-d",
         "docker=false",
         "-d",
+        "serve=false",
+        "-d",
         "python_version=3.14",
         "-d",
         "dvc_remote=s3://bucket/dvc",
@@ -158,6 +163,8 @@ def test_choices_change_the_project(tmp_path: Path) -> None:
     assert params["train"]["model"] == "random_forest"
     assert not (root / "Dockerfile").exists()
     assert not (root / ".dockerignore").exists()
+    assert not (root / "Dockerfile.serve").exists()
+    assert not (root / ".github/workflows/deploy.yml").exists()  # nothing to deploy
     assert (root / "src/wine_forest/train.py").is_file()
     assert "python -m wine_forest.train" in (root / "dvc.yaml").read_text()
     requirements = (root / "requirements.txt").read_text()

@@ -17,10 +17,10 @@ COMPONENT_FILES = {
     "workflow-ci": [".github/workflows/ci.yml"],
     "workflow-train": [".github/workflows/train.yml"],
     "workflow-monitor": [".github/workflows/monitor.yml"],
+    "workflow-deploy": [".github/workflows/deploy.yml"],
     "dockerfile-train": ["Dockerfile", ".dockerignore"],
     "dockerfile-serve": ["Dockerfile.serve", ".dockerignore"],
 }
-ONLY_IN_COMPONENT = {"Dockerfile.serve"}  # `mlops new` does not write the serving image
 ANSWERS = {"python_version": "3.12", "runner": "self-hosted,gpu", "dvc_remote": "s3://b/dvc"}
 
 
@@ -58,7 +58,7 @@ def test_component_renders_the_projects_files(
     if component.startswith("workflow-"):
         expected.append(".github/actionlint.yaml")  # the custom runner labels
     assert files == sorted(expected)
-    for name in set(COMPONENT_FILES[component]) - ONLY_IN_COMPONENT:
+    for name in COMPONENT_FILES[component]:
         assert (rendered / name).read_bytes() == (project / name).read_bytes(), name
     answers = (rendered / answers_file).read_text()
     assert "dataset:" not in answers  # only the questions this component asks

@@ -36,6 +36,8 @@ VARIANTS: dict[str, dict[str, object]] = {
     "no-docker": {"docker": False},
     "monitor-retrain": {"monitor_reaction": "retrain"},
     "no-monitor": {"monitor": False},
+    "no-serve": {"serve": False},
+    "no-deploy": {"deploy": False},
     "self-hosted-gpu": {"runner": "self-hosted,gpu"},
 }
 
@@ -90,7 +92,9 @@ def _workflows(root: Path) -> list[Path]:
     files = sorted((root / ".github" / "workflows").glob("*.yml"))
     answers = yaml.safe_load((root / ".copier-answers.yml").read_text())
     monitor = ["monitor.yml"] if answers["monitor"] else []
-    assert [f.name for f in files] == sorted(["ci.yml", "lock.yml", "train.yml", *monitor])
+    deploy = ["deploy.yml"] if answers["serve"] and answers.get("deploy", True) else []
+    expected = ["ci.yml", "lock.yml", "train.yml", *monitor, *deploy]
+    assert [f.name for f in files] == sorted(expected)
     return files
 
 
@@ -152,7 +156,7 @@ def test_dependabot_config_is_valid(rendered: Path) -> None:
     result = _run([*argv, str(config)], rendered)
     assert result.returncode == 0, result.stdout + result.stderr
     ecosystems = [u["package-ecosystem"] for u in yaml.safe_load(config.read_text())["updates"]]
-    docker = (rendered / "Dockerfile").exists()
+    docker = (rendered / "Dockerfile").exists() or (rendered / "Dockerfile.serve").exists()
     assert ecosystems == ["pip", "github-actions", *(["docker"] if docker else [])]
 
 
@@ -173,22 +177,24 @@ def test_pre_commit_hooks_are_pinned(rendered: Path) -> None:
         assert hook["additional_dependencies"] == [ruff_pin]  # the version CI runs
 
 
-def test_dockerfile_is_clean_and_non_root(rendered: Path) -> None:
-    dockerfile = rendered / "Dockerfile"
+@pytest.mark.parametrize("name", ["Dockerfile", "Dockerfile.serve"])
+def test_dockerfile_is_clean_and_non_root(rendered: Path, name: str) -> None:
+    dockerfile = rendered / name
+    answers = yaml.safe_load((rendered / ".copier-answers.yml").read_text())
     if not dockerfile.exists():
-        assert not (rendered / ".dockerignore").exists()
-        assert (rendered / ".copier-answers.yml").read_text().count("docker: false") == 1
+        assert answers["docker" if name == "Dockerfile" else "serve"] is False
+        if not (answers["docker"] or answers["serve"]):
+            assert not (rendered / ".dockerignore").exists()
         return
-    result = _run(
-        [tool("hadolint"), "--no-color", "-t", "style", "-f", "json", "Dockerfile"], rendered
-    )
+    result = _run([tool("hadolint"), "--no-color", "-t", "style", "-f", "json", name], rendered)
     assert result.returncode == 0, result.stdout + result.stderr
     assert json.loads(result.stdout) == []
     users = [
         line.split()[1] for line in dockerfile.read_text().splitlines() if line.startswith("USER ")
     ]
     assert users and users[-1].split(":")[0] not in ("root", "0")
-    assert '"dvc", "repro"' in dockerfile.read_text()  # JSON-form entrypoint
+    entrypoint = '"dvc", "repro"' if name == "Dockerfile" else '"-m", "ml_project.serve"'
+    assert entrypoint in dockerfile.read_text()  # JSON-form entrypoint
 
 
 def test_workflows_mean_what_they_say(rendered: Path) -> None:
@@ -217,3 +223,30 @@ def test_workflows_mean_what_they_say(rendered: Path) -> None:
     labels = [label.strip() for label in answers["runner"].split(",")]
     runs_on = train["jobs"]["train"]["runs-on"]
     assert (runs_on if isinstance(runs_on, list) else [runs_on]) == labels
+
+
+def test_deploy_workflow_means_what_it_says(rendered: Path) -> None:
+    path = rendered / ".github/workflows/deploy.yml"
+    if not path.exists():  # serve or deploy answered false (checked by _workflows)
+        return
+    deploy_workflow = yaml.safe_load(path.read_text())
+    assert deploy_workflow[True] == {"push": {"tags": ["*#*"]}}  # GTO's stage tags only
+    assert deploy_workflow["permissions"] == {}
+    parse, deploy = deploy_workflow["jobs"]["parse"], deploy_workflow["jobs"]["deploy"]
+    assert parse["permissions"] == {"contents": "read"}
+    assert any("gto check-ref --json" in step.get("run", "") for step in parse["steps"])
+    assert deploy["needs"] == "parse" and "'assignment'" in deploy["if"]
+    assert deploy["environment"] == {"name": "${{ needs.parse.outputs.stage }}"}
+    assert deploy["permissions"]["packages"] == "write"
+    assert set(deploy["permissions"]) <= {"contents", "packages", "id-token"}
+    runs = "\n".join(step.get("run", "") for step in deploy["steps"])
+    for needle in ("dvc repro --pull", "docker build --file Dockerfile.serve", "/health"):
+        assert needle in runs
+    assert 'docker push "${IMAGE}:${VERSION}"' in runs and 'docker push "${IMAGE}:${STAGE}"' in runs
+    assert deploy["steps"][-1]["if"] == "always()"  # the container goes, whatever happened
+    for job in (parse, deploy):
+        for step in job["steps"]:
+            if "uses" in step:
+                ref = step["uses"].split("@", 1)[1]
+                assert len(ref) == 40 and int(ref, 16) >= 0, step["uses"]
+                assert "cache" not in (step.get("with") or {})  # no cache in a tag build

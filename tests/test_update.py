@@ -269,3 +269,36 @@ def test_a_component_from_a_git_template_updates_on_its_own(template: Path, tmp_
     assert "_commit: v2" in answers.read_text()
     git(repo, "commit", "-qm", "update")
     assert run_mlops("update", "--check", str(answers), cwd=repo).returncode == 0
+
+
+def test_update_brings_the_serving_image_and_deploy_workflow_into_an_older_project(
+    tmp_path: Path,
+) -> None:
+    # An mlops from before the model lifecycle: no serve/deploy questions, no such files.
+    older = fake_mlops_release(tmp_path, "0.0.1")
+    project_template = older / "mlops" / "templates" / "project"
+    for name in (
+        "{% if serve %}Dockerfile.serve{% endif %}.jinja",
+        ".github/workflows/{% if serve and deploy %}deploy.yml{% endif %}.jinja",
+    ):
+        (project_template / name).unlink()
+    copier_yml = project_template / "copier.yml"
+    questions = copier_yml.read_text()
+    start, end = questions.index("\nserve:\n"), questions.index("\nrunner:\n")
+    copier_yml.write_text(questions[:start] + questions[end:])
+    project = tmp_path / "demo"
+    made = run_mlops(
+        "new", str(project), "--defaults", cwd=tmp_path, env={"PYTHONPATH": str(older)}
+    )
+    assert made.returncode == 0, made.stderr
+    assert not (project / "Dockerfile.serve").exists()
+    assert not (project / ".github/workflows/deploy.yml").exists()
+
+    updated = run_mlops("update", cwd=project)
+    assert updated.returncode == 0, updated.stderr
+    assert f"0.0.1 -> {__version__}" in updated.stderr
+    for name in ("Dockerfile.serve", ".github/workflows/deploy.yml"):
+        assert f"add     {name}" in updated.stderr, updated.stderr
+        assert (project / name).is_file()
+    answers = (project / ".copier-answers.yml").read_text()
+    assert "serve: true" in answers and "deploy: true" in answers

@@ -22,10 +22,16 @@ from mlops.scaffold.questions import check_answers, load_questions
 from mlops.scaffold.render import Source, builtin_source, render, user_source
 
 COMPONENTS = {
-    "workflow": ("ci", "train", "release", "monitor"),
+    "workflow": ("ci", "train", "release", "monitor", "deploy"),
     "dockerfile": ("train", "serve"),
 }
-_NEEDS_DVC = {"workflow-train", "workflow-monitor", "dockerfile-train", "dockerfile-serve"}
+_NEEDS_DVC = {
+    "workflow-train",
+    "workflow-monitor",
+    "workflow-deploy",
+    "dockerfile-train",
+    "dockerfile-serve",
+}
 # Components that run a module of the project's package: ``python -m <package>.<module>``.
 _RUNS_MODULE = {
     "dockerfile-serve": ("dockerfile serve", "serve"),

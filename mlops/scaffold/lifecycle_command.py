@@ -59,17 +59,20 @@ def generate_command() -> None:
       mlops generate workflow ci
       mlops generate workflow release       # Docker image to ghcr.io on version tags
       mlops generate workflow monitor       # daily data-drift check of production inputs
+      mlops generate workflow deploy        # serving image on GTO stage tags (model#prod#1)
       mlops generate dockerfile train -d python_version=3.12
     """
 
 
 @generate_command.command("workflow", context_settings=CONTEXT_SETTINGS)
-@click.argument("name", type=click.Choice(["ci", "train", "release", "monitor"]))
+@click.argument("name", type=click.Choice(["ci", "train", "release", "monitor", "deploy"]))
 @_generate_options
 def generate_workflow(name: str, **options: object) -> None:
     """Add .github/workflows/NAME.yml: ci (ruff and pytest), train (DVC pipeline and a
     report comment on pull requests), release (Docker image published on version tags),
-    monitor (production inputs compared with the training data daily; fails on drift)."""
+    monitor (production inputs compared with the training data daily; fails on drift),
+    deploy (on a GTO stage tag: the model version's serving image built from
+    Dockerfile.serve, smoke-tested and published)."""
     _generate("workflow", name, **options)
 
 

@@ -4,7 +4,10 @@ Outputs (all small, kept in git through ``cache: false`` in dvc.yaml):
 - reports/metrics.json: the scores ``dvc metrics diff`` and the PR report compare;
 - reports/plots/*.json: ROC and precision-recall points and the predictions
   behind the confusion matrix, for ``dvc plots``;
-- reports/figures/*.png: the same plots as pictures.
+- reports/figures/*.png: the same plots as pictures;
+- reports/sample.json: a few test rows as a ``POST /predict`` body, with the predictions
+  this model makes for them: the deploy workflow's smoke test sends it to the serving
+  image and expects the same answer.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ MODEL_FILE = Path("models/model.joblib")
 METRICS_FILE = Path("reports/metrics.json")
 PLOTS_DIR = Path("reports/plots")
 FIGURES_DIR = Path("reports/figures")
+SAMPLE_FILE = Path("reports/sample.json")
+SAMPLE_ROWS = 5
 
 
 def compute_metrics(
@@ -77,6 +82,25 @@ def curve_points(
     }
 
 
+def sample_request(features: pd.DataFrame, model: Any) -> dict[str, Any]:
+    """A ``POST /predict`` body of the first complete test rows (records when the columns
+    have names), and what the model predicts for them."""
+    rows = features.dropna().head(SAMPLE_ROWS)
+    values = [
+        [value.item() if hasattr(value, "item") else value for value in row]
+        for row in rows.itertuples(index=False)
+    ]
+    named = all(isinstance(column, str) for column in rows.columns)
+    instances: list[Any] = (
+        [dict(zip(rows.columns, row, strict=True)) for row in values] if named else values
+    )
+    predictions = model.predict(rows)
+    return {
+        "instances": instances,
+        "predictions": [p.item() if hasattr(p, "item") else p for p in predictions],
+    }
+
+
 def write_json(path: Path, payload: Any) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
@@ -92,6 +116,8 @@ def main() -> None:
 
     scores = compute_metrics(y_true, y_pred, y_proba, classes)
     write_json(METRICS_FILE, scores)
+
+    write_json(SAMPLE_FILE, sample_request(features, model))
 
     curves = curve_points(y_true, y_proba, classes)
     write_json(PLOTS_DIR / "roc.json", curves["roc"])
