@@ -211,9 +211,12 @@ def _derive(name: str, payload: dict[str, Any], repo: Repository, branch: str) -
     ref = payload.get("ref")
     if not isinstance(ref, str) or not ref.startswith("refs/"):
         ref = f"refs/heads/{ref or branch}"
-    return Event(
-        name, payload, ref, repo.sha, changed_files_loader=lambda: repo.changed_files(None)
-    )
+    sha = repo.sha
+    if name == "push" and ref.startswith("refs/tags/"):
+        # A tag named by the payload (-e) that exists here: the run is of the commit it
+        # tags, as GitHub's github.sha is (an annotated tag's commit, not the tag object).
+        sha = repo.resolve(f"{ref}^{{commit}}") or sha
+    return Event(name, payload, ref, sha, changed_files_loader=lambda: repo.changed_files(None))
 
 
 def payload_for(event: Event, workflow: Workflow) -> dict[str, Any]:

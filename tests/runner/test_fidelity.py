@@ -66,3 +66,33 @@ def test_dry_run_decides_a_job_if_with_the_vars_the_run_gets(repo: Repo) -> None
     assert skipped in without.stdout.splitlines(), without.stdout
     bad = repo.run("push", "-n", "--var", "BAD NAME=x")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+
+
+def test_a_tag_push_from_an_event_file_runs_for_the_commit_it_tags(repo: Repo) -> None:
+    # GTO's stage tags (model#prod#1) are annotated tags, often on an older commit than HEAD.
+    repo.workflow("""\
+        on:
+          push:
+            tags: ["*#*"]
+        jobs:
+          show:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+                with:
+                  ref: ${{ github.sha }}
+                  fetch-depth: 0
+              - run: echo "$GITHUB_REF_TYPE $GITHUB_REF_NAME ${{ github.sha }} $(git rev-parse HEAD)"
+    """)
+    repo.commit("deploy workflow")
+    tagged = repo.git("rev-parse", "HEAD").strip()
+    repo.git("tag", "-a", "model#prod#1", "-m", "Assigning stage prod")
+    repo.write("README.md", "later\n")
+    repo.commit("a later commit")
+    event = repo.root.parent / "tag.json"
+    event.write_text('{"ref": "refs/tags/model#prod#1"}')
+    run = repo.run("push", "-e", str(event))
+    assert run.returncode == 0, run.stderr
+    assert f"tag model#prod#1 {tagged} {tagged}" in run.stderr  # not HEAD, not the tag object
+    branch = repo.run("push")  # a push of main: the tags filter does not match
+    assert branch.returncode == 0 and "tag model#prod#1" not in branch.stderr

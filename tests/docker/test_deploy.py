@@ -1,0 +1,131 @@
+"""The model lifecycle of a generated project, end to end with real git, GTO, DVC and Docker:
+scaffold, `dvc repro`, `gto register`, `gto assign`, then the deploy workflow of the stage tag
+run by `mlops run` — the serving image built with the version's model, started and
+smoke-tested, its container removed. A serving app that cannot answer fails the run at the
+smoke test, in one annotation; the tag of an older version still deploys that version.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests import dockerimages
+from tests.conftest import IDENTITY, copy_project
+
+pytestmark = [pytest.mark.docker, pytest.mark.slow]
+
+GTO = str(Path(sys.executable).parent / "gto")
+
+
+def _ok(args: list[str], cwd: Path) -> str:
+    result = subprocess.run(
+        args, cwd=cwd, env={**os.environ, **IDENTITY}, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 0, f"{' '.join(args)}:\n{result.stdout}\n{result.stderr}"
+    return result.stdout
+
+
+def _deploy(root: Path, tag: str, *backend: str) -> subprocess.CompletedProcess[str]:
+    event = root.parent / f"{tag.replace('#', '-')}.json"
+    event.write_text(json.dumps({"ref": f"refs/tags/{tag}"}))
+    with dockerimages._building(dockerimages.PROJECT_CI_LOCK):  # one dependency install
+        return subprocess.run(
+            [sys.executable, "-m", "mlops", "run", "push", "-e", str(event), *backend],
+            cwd=root,
+            env={**os.environ, **IDENTITY, "MLOPS_CACHE_DIR": str(root.parent / "cache")},
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=1200,
+            check=False,
+        )
+
+
+def _results(stderr: str) -> dict[str, str]:
+    table = stderr.split("\nJob ")[-1].split("\n\n")[0].splitlines()[1:]
+    return {line.split()[0]: line.split()[2] for line in table if line.split()}
+
+
+def _containers_of(image: str) -> list[str]:
+    out = _ok(["docker", "ps", "-a", "-q", "--filter", f"ancestor={image}"], Path.cwd())
+    return out.split()
+
+
+@pytest.fixture
+def registered(trained_project: Path, tmp_path: Path, base_image: str) -> Path:
+    """The default project, trained and committed, its model v1.0.0 registered and in prod."""
+    root = copy_project(trained_project, tmp_path / f"deploy-{os.getpid()}")
+    _ok([GTO, "register", "model", "--version", "v1.0.0"], root)
+    _ok([GTO, "assign", "model", "--version", "v1.0.0", "--stage", "prod"], root)
+    return root
+
+
+@pytest.fixture
+def image(registered: Path):  # type: ignore[no-untyped-def]
+    name = f"ghcr.io/local/{registered.name}/model"
+    yield name
+    for tag in ("v1.0.0", "v1.0.1", "prod"):
+        subprocess.run(["docker", "rmi", f"{name}:{tag}"], capture_output=True, check=False)
+
+
+def test_a_stage_tag_builds_smoke_tests_and_cleans_up(registered: Path, image: str) -> None:
+    shown = json.loads(_ok([GTO, "show", "--json"], registered))
+    assert shown["model"]["stage"] == {"prod": "v1.0.0"}, shown
+
+    # The docker backend: the deploy job's steps call docker, so its runner label runs on
+    # this machine (job containers get no Docker socket).
+    result = _deploy(
+        registered, "model#prod#1", "--backend", "docker", "-P", "ubuntu-latest=-self-hosted"
+    )
+    assert result.returncode == 0, result.stderr[-6000:]
+    assert _results(result.stderr) == {"parse": "success", "deploy": "success"}
+    assert "model#prod#1: model v1.0.0 -> prod" in result.stderr
+    assert (
+        "Smoke test passed: GET /health, and POST /predict of reports/sample.json" in result.stderr
+    )
+    assert "Not published (local run)" in result.stderr
+    # The image holds the registered version's model (no training in its build)...
+    assert "Running stage 'train'" not in result.stderr.split("Build the serving image")[1]
+    labels = json.loads(
+        _ok(["docker", "inspect", "-f", "{{json .Config.Labels}}", f"{image}:prod"], registered)
+    )
+    assert labels["org.opencontainers.image.version"] == "v1.0.0"
+    head = _ok(["git", "rev-parse", "HEAD"], registered).strip()
+    assert labels["org.opencontainers.image.revision"] == head
+    # ...and nothing is left running: the smoke-test container was removed.
+    assert _containers_of(f"{image}:v1.0.0") == []
+
+
+def test_a_serving_app_that_cannot_answer_fails_at_the_smoke_test(
+    registered: Path, image: str
+) -> None:
+    serve = registered / "src/ml_project/serve.py"
+    source = serve.read_text()
+    anchor = "from __future__ import annotations\n"
+    assert anchor in source
+    serve.write_text(source.replace(anchor, anchor + 'raise RuntimeError("broken on purpose")\n'))
+    _ok(["git", "commit", "-qam", "Break the server"], registered)
+    _ok([GTO, "register", "model", "--version", "v1.0.1"], registered)
+    _ok([GTO, "assign", "model", "--version", "v1.0.1", "--stage", "prod"], registered)
+
+    result = _deploy(registered, "model#prod#2")  # the default, host backend
+    assert result.returncode == 1, result.stderr[-6000:]
+    assert _results(result.stderr) == {"parse": "success", "deploy": "failure"}
+    failed = [line for line in result.stderr.splitlines() if "Smoke test failed" in line]
+    assert len(failed) == 1, result.stderr[-6000:]
+    assert "the server exited (exit code 1) before answering GET /health" in failed[0]
+    assert "RuntimeError: broken on purpose" in result.stderr  # the container's log
+    assert "Publish the image" not in result.stderr.split("Smoke test failed")[1]
+    assert _containers_of(f"{image}:v1.0.1") == []
+
+    # The older stage tag still deploys its own commit, not HEAD's broken server.
+    again = _deploy(registered, "model#prod#1")
+    assert again.returncode == 0, again.stderr[-6000:]
+    assert "Smoke test passed" in again.stderr
+    assert _containers_of(f"{image}:v1.0.0") == []
