@@ -15,6 +15,7 @@ from mlops.report.compare import MISSING, compare_metrics, compare_params, verdi
 from mlops.report.config import load_config
 from mlops.report.gate import evaluate, has_thresholds
 from mlops.report.model import Report
+from mlops.report.registry import stage_versions
 
 
 def plots_dir_for(out: Path) -> Path:
@@ -78,6 +79,13 @@ def build_report(
             head_sha=head.sha,
         )
         dirty = is_dirty(root)
+        registry = stage_versions(root, data.warnings)
+        if registry:
+            from mlops.report.collect import metrics_at
+
+            at = metrics_at(repo, sorted({entry.sha for entry in registry}), data.warnings)
+            for entry in registry:
+                entry.metrics = compare_metrics(at.get(entry.sha, {}), data.metrics_head, config)
     finally:
         repo.close()
 
@@ -113,6 +121,7 @@ def build_report(
         lock_stale=data.lock_stale,
         base_unreadable=data.base_unreadable,
         head_unloaded=data.head_unloaded,
+        registry=registry,
     )
     if fail_on:
         report.gate = evaluate(
@@ -181,6 +190,27 @@ def to_json(report: Report) -> str:
         "lock_stale": report.lock_stale,
         "base_unreadable": report.base_unreadable,
         "head_unloaded": report.head_unloaded,
+        "registry": [
+            {
+                "artifact": entry.artifact,
+                "stage": entry.stage,
+                "version": entry.version,
+                "sha": entry.sha,
+                "tag": entry.tag,
+                "metrics": [
+                    {
+                        "path": row.path,
+                        "name": row.name,
+                        "in_stage": row.base,
+                        "candidate": row.new,
+                        "delta": row.delta,
+                        "status": row.status,
+                    }
+                    for row in entry.metrics
+                ],
+            }
+            for entry in report.registry
+        ],
         "metrics": [
             {
                 "path": row.path,

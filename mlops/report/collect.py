@@ -253,6 +253,19 @@ def _locked_outputs(root: Path, sha: str) -> set[str]:
     return outputs
 
 
+def metrics_at(repo: Any, revs: list[str], warnings: list[str]) -> dict[str, dict[str, Any]]:
+    """The metrics of each commit in ``revs`` (``{rev: {file: {name: value}}}``), in one read."""
+    from dvc.exceptions import DvcException
+
+    try:
+        with _quiet_dvc():
+            shown = repo.metrics.show(revs=list(revs), hide_workspace=True)
+    except DvcException as error:
+        warnings.append(f"could not read metrics of the registry's versions: {_one_line(error)}")
+        return {}
+    return {rev: _split_results(shown, rev, "metrics", rev[:7], warnings)[0] for rev in revs}
+
+
 def _collect_plots(repo: Any, revs: list[str], out: Collected, labels: dict[str, str]) -> None:
     from dvc.exceptions import DvcException
     from dvc.render.match import match_defs_renderers

@@ -129,6 +129,7 @@ def _truncated(items: list[Any], limit: int | None) -> tuple[list[Any], str]:
 def _render(report: Report, rows: dict[str, int | None]) -> str:
     parts = [marker(report), _title(report), _verdict_block(report)]
     parts.append(_metrics_section(report, rows["metrics"]))
+    parts.append(_registry_section(report))
     parts.append(_params_section(report, rows["params"], rows["all_params"]))
     parts.append(_plots_section(report))
     parts.append(_stages_section(report, rows["stages"]))
@@ -284,6 +285,36 @@ def _metrics_section(report: Report, limit: int | None) -> str:
         legend += "; changes smaller than a metric's threshold count as unchanged (≈)"
     legend += "; set direction and threshold per metric in `[tool.mlops.report]` (pyproject.toml)"
     lines.append(f"<sub>{legend}.</sub>")
+    return "\n\n".join(lines)
+
+
+def _registry_section(report: Report) -> str:
+    """Per stage of the model registry (GTO tags): the version in it now, and its metrics
+    beside the candidate's — what merging and promoting this change would replace."""
+    if not report.registry:
+        return ""
+    lines = ["### Model registry"]
+    for entry in report.registry:
+        tag = f", tag `{entry.tag}`" if entry.tag else ""
+        heading = (
+            f"**{entry.stage}**: `{entry.artifact}` `{entry.version}` (commit `{entry.short}`{tag})"
+        )
+        numeric = [row for row in entry.metrics if row.numeric]
+        if not numeric:
+            lines.append(f"{heading}: no metrics at its commit to compare.")
+            continue
+        table = [
+            f"| Metric | in {entry.stage} (`{entry.version}`) | candidate | Δ | |",
+            "|---|---:|---:|---:|---|",
+        ]
+        with_path = len({row.path for row in numeric}) > 1
+        for row in numeric:
+            absolute, _ = _delta(row)
+            table.append(
+                f"| {_metric_name(row, with_path)} | {cell(row.base)} | {cell(row.new)} "
+                f"| {absolute} | {_status(row)} |"
+            )
+        lines.append(f"{heading}; the candidate would replace it:\n\n" + "\n".join(table))
     return "\n\n".join(lines)
 
 

@@ -10,6 +10,7 @@ from mlops import __version__
 from mlops.report.base import Revision
 from mlops.report.compare import MetricRow, ParamRow, Verdict
 from mlops.report.gate import GateResult
+from mlops.report.registry import StageVersion
 from mlops.report.stages import StageRow
 
 if TYPE_CHECKING:  # importing plots at run time pulls matplotlib
@@ -40,6 +41,7 @@ class Report:
     # records them) and in this revision
     base_unreadable: list[str] = field(default_factory=list)
     head_unloaded: list[str] = field(default_factory=list)
+    registry: list[StageVersion] = field(default_factory=list)  # what is in each stage now
     version: str = __version__
 
     def image_count(self) -> int:
