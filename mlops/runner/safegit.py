@@ -17,6 +17,12 @@ before checkout or the cml stand-in runs git there. So every git call here:
 - never passes a user value as an option: callers put ``--end-of-options`` before revisions
   and ``--`` before paths, and refs are checked (``ref_name``) before use.
 
+The named sections are found by listing the config before git runs, so a config that changes
+between that listing and git's own reading of it is not covered: callers never run git on a
+repository a step or a container can write while git runs. Checkout runs git only on its own
+clone outside the workspace (moved in last); the cml stand-in runs git as the step's own
+process (host backend; the relay refuses its git commands from a container).
+
 Aliases are not neutralised because only built-in commands are run here, and git never lets
 an alias shadow a built-in. The ownership check (``safe.directory``) is lifted: a container
 may own the workspace's files, and the repository's config is neutralised instead.
@@ -206,10 +212,11 @@ def check(
     *,
     error: type[Exception],
     git_dir: Path | None = None,
+    work_tree: Path | None = None,
     input: str | None = None,
 ) -> str:
     """git's stdout; ``error(one line)`` when it exits non-zero."""
-    process = run(args, cwd, git_dir=git_dir, input=input)
+    process = run(args, cwd, git_dir=git_dir, work_tree=work_tree, input=input)
     if process.returncode != 0:
         raise error(failure(args, process))
     return process.stdout

@@ -5,9 +5,12 @@ what the runner holds is bounded as on GitHub."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -61,6 +64,97 @@ def test_the_runners_git_obeys_no_config_a_step_wrote(repo: Repo, tmp_path: Path
     assert run.returncode == 0, run.stderr
     assert "survived" in run.stderr
     assert not canary.exists(), canary.read_text()
+
+
+class ConfigRacer:
+    """What a container's background process can do while checkout runs git on the host: as
+    soon as the job's workspace has a new ``.git``, its config includes a FIFO that tells
+    ``git config --list`` (the runner's check) nothing and every other git a filter."""
+
+    def __init__(self, runs: Path, canary: Path) -> None:
+        self.runs = runs
+        self.fifo = runs.parent / "include.fifo"
+        os.mkfifo(self.fifo)
+        self.evil = f'[filter "pwn"]\n\tclean = touch {canary} && cat\n'
+        self.done = threading.Event()
+        self.threads = [threading.Thread(target=t) for t in (self._plant, self._serve)]
+
+    def __enter__(self) -> ConfigRacer:
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        with contextlib.suppress(OSError):  # release a writer waiting for a reader
+            os.close(os.open(self.fifo, os.O_RDONLY | os.O_NONBLOCK))
+        for thread in self.threads:
+            thread.join(timeout=30)
+
+    def _plant(self) -> None:
+        seen: set[int] = set()
+        while not self.done.is_set():
+            with contextlib.suppress(OSError):  # the run's directories come and go
+                for git in self.runs.glob("mlops-run-*/*/workspace/.git"):
+                    if git.stat().st_ino not in seen:
+                        seen.add(git.stat().st_ino)
+                        with (git / "config").open("a") as config:
+                            config.write(f"[include]\n\tpath = {self.fifo}\n")
+
+    def _serve(self) -> None:
+        while not self.done.is_set():
+            fd = os.open(self.fifo, os.O_WRONLY)  # until a git reads the include
+            try:
+                os.write(fd, b"" if self._checking() else self.evil.encode())
+            except OSError:
+                pass
+            finally:
+                os.close(fd)
+
+    @staticmethod
+    def _checking() -> bool:
+        """Whether the git reading now is a ``git config --list``."""
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            with contextlib.suppress(OSError):
+                if b"config\0--list" in cmdline.read_bytes():
+                    return True
+        return False
+
+
+def test_checkout_runs_git_on_no_config_a_step_can_change_while_it_runs(
+    repo: Repo, tmp_path: Path
+) -> None:
+    """Known gap of issue 19: the runner checked the repository's config, then git read it
+    again; a process rewriting it in between (a container's, under docker) ran a filter on
+    this machine. Checkout now runs git only on its own clone, outside the workspace."""
+    canary = tmp_path / f"canary-{uuid.uuid4().hex[:8]}"
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    repo.write(".gitattributes", "* filter=pwn\n")
+    for index in range(300):  # the time checkout takes to copy them is the racer's
+        repo.write(f"data/file-{index}.txt", f"{index}\n")
+    repo.workflow(
+        """\
+        on: push
+        jobs:
+          checkout:
+            runs-on: ubuntu-latest
+            steps:
+              - uses: actions/checkout@v4
+              # The index checkout left describes the workspace's files (reading it runs no
+              # filter, though git now reads the racer's config).
+              - run: |
+                  index=$(git ls-files --debug data/file-7.txt | grep -o 'ino: *[0-9]*' | tr -dc 0-9)
+                  echo "files $(ls data | wc -l), inode $index $(stat -c %i data/file-7.txt)"
+        """
+    )
+    repo.commit()
+    with ConfigRacer(runs, canary):
+        run = repo.run("push", env={"TMPDIR": str(runs)})
+    assert not canary.exists(), "a filter the racer configured ran"
+    assert run.returncode == 0, run.stderr
+    found = re.search(r"files 300, inode (\d+) (\d+)", run.stderr)
+    assert found and found[1] == found[2], run.stderr
 
 
 def test_checkout_ref_is_never_an_option(repo: Repo, tmp_path: Path) -> None:

@@ -25,21 +25,16 @@ if TYPE_CHECKING:
     from mlops.workflow.model import Step
 
 
-def _git(args: list[str], cwd: Path, *, pinned: bool = True) -> str:
-    """Hardened git in ``cwd``; ``pinned``: in the repository whose ``.git`` directory is
-    ``cwd/.git`` itself (a step may have replaced it with a link or a ``gitdir:`` file)."""
-    git_dir = None
-    if pinned:
-        git_dir = safegit.own_git_dir(cwd)
-        if git_dir is None:
-            raise StepFailure(f"{cwd / '.git'} is not a directory; checkout will not use it")
-    return safegit.check(args, cwd, error=StepFailure, git_dir=git_dir)
+def _git(args: list[str], cwd: Path, *, git_dir: Path | None = None) -> str:
+    """Hardened git in ``cwd``: in the repository ``git_dir`` with ``cwd`` as its work tree
+    when given, else in the one git finds there (the user's own repository)."""
+    return safegit.check(args, cwd, error=StepFailure, git_dir=git_dir, work_tree=cwd)
 
 
-def working_tree_files(source: Path, *, pinned: bool = True) -> list[str]:
+def working_tree_files(source: Path, *, git_dir: Path | None = None) -> list[str]:
     """Tracked files that exist now, plus untracked files that are not ignored."""
     out = _git(
-        ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], source, pinned=pinned
+        ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], source, git_dir=git_dir
     )
     return sorted(
         {
@@ -51,33 +46,55 @@ def working_tree_files(source: Path, *, pinned: bool = True) -> list[str]:
 
 
 def copy_repository(
-    source: Path, target: Tree, into: str, *, depth: int, scratch: Path, shared: bool = True
-) -> None:
-    """The copy, in ``into`` below ``target``; ``shared`` borrows the full history's objects
-    from ``source`` (fast, but only where ``source`` can be read: not in a container, which
-    gets its own copy). git clones into ``scratch``, a directory no step can reach, and the
-    files are written through :mod:`mlops.runner.files`: a link a step left in the workspace
-    is replaced, never written through."""
+    source: Path,
+    target: Tree,
+    into: str,
+    *,
+    depth: int,
+    scratch: Path,
+    shared: bool = True,
+    ref: str = "",
+) -> tuple[int, str]:
+    """The copy, in ``into`` below ``target``: (files in it, its HEAD commit). ``shared``
+    borrows the full history's objects from ``source`` (fast, but only where ``source`` can
+    be read: not in a container, which gets its own copy); ``ref`` is then checked out.
+
+    git clones into ``scratch``, a directory no step can reach, and every git command on the
+    copy runs with that repository (``GIT_DIR``) and the workspace as its work tree: git never
+    reads a ``.git/config`` a step or a container can write while it runs, so there is no
+    window between checking that config and git reading it. The repository moves into the
+    workspace last. The files are written through :mod:`mlops.runner.files`: a link a step
+    left in the workspace is replaced, never written through."""
     target.mkdir(into)
-    if (source / ".git").exists():
-        clone = ["clone", "--quiet", "--no-checkout"]
-        if depth:
-            clone += [f"--depth={depth}", "--", f"file://{source}"]
-        else:  # copies, not hard links: a container must not reach the user's objects
-            clone += ["--shared" if shared else "--no-hardlinks", "--", str(source)]
-        try:
-            _git([*clone, str(scratch)], source, pinned=False)
-            target.remove(f"{into}/.git")
-            with target.directory(into) as directory:
-                os.rename(scratch / ".git", ".git", dst_dir_fd=directory)
-        finally:
-            shutil.rmtree(scratch, ignore_errors=True)
-    listed = working_tree_files(source, pinned=False) if (source / ".git").exists() else None
-    with Tree(source) as tree:
-        for name in _all(source) if listed is None else listed:
-            tree.copy(name, target, f"{into}/{name}")
-    if (target.path / into / ".git").exists():
-        _git(["reset", "--quiet"], target.path / into)  # index = HEAD; changes show as such
+    work_tree = target.path / into
+    if not (source / ".git").exists():
+        names = _all(source)
+        with Tree(source) as tree:
+            for name in names:
+                tree.copy(name, target, f"{into}/{name}")
+        return len(names), ""
+    clone = ["clone", "--quiet", "--no-checkout"]
+    if depth:
+        clone += [f"--depth={depth}", "--", f"file://{source}"]
+    else:  # copies, not hard links: a container must not reach the user's objects
+        clone += ["--shared" if shared else "--no-hardlinks", "--", str(source)]
+    try:
+        _git([*clone, str(scratch)], source)
+        git_dir = scratch / ".git"
+        with Tree(source) as tree:
+            for name in working_tree_files(source):
+                tree.copy(name, target, f"{into}/{name}")
+        _git(["reset", "--quiet"], work_tree, git_dir=git_dir)  # index = HEAD; changes show
+        if ref:  # ref_name: never an option (git 2.39's checkout has no --end-of-options)
+            _git(["checkout", "--quiet", "--force", ref, "--"], work_tree, git_dir=git_dir)
+        files = len(working_tree_files(work_tree, git_dir=git_dir))
+        sha = _git(["rev-parse", "HEAD"], work_tree, git_dir=git_dir).strip()
+        target.remove(f"{into}/.git")
+        with target.directory(into) as directory:
+            os.rename(git_dir, ".git", dst_dir_fd=directory)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return files, sha
 
 
 def _all(source: Path) -> list[str]:
@@ -119,6 +136,12 @@ def run(
         depth = int(inputs.get("fetch-depth", "1") or "1")
     except ValueError:
         raise StepFailure(f"fetch-depth must be a number, got {inputs['fetch-depth']!r}") from None
+    ref = inputs.get("ref", "")
+    if ref:
+        try:
+            safegit.ref_name(ref, "ref")
+        except safegit.UnsafeValue as error:
+            raise StepFailure(str(error)) from None
     scratch = job.state.work_root / f"checkout-{os.urandom(6).hex()}"  # never mounted
     with Tree(job.workspace) as workspace:
         into = os.path.relpath(target, os.path.realpath(job.workspace))
@@ -126,23 +149,18 @@ def run(
             with contextlib.suppress(FileNotFoundError):
                 for name, _info in workspace.scandir(into):
                     workspace.remove(f"{into}/{name}")
-        copy_repository(
-            source, workspace, into, depth=max(depth, 0), scratch=scratch, shared=job.backend.local
+        files, sha = copy_repository(
+            source,
+            workspace,
+            into,
+            depth=max(depth, 0),
+            scratch=scratch,
+            shared=job.backend.local,
+            ref=ref,
         )
-    ref = inputs.get("ref", "")
-    if ref:
-        try:
-            safegit.ref_name(ref, "ref")
-        except safegit.UnsafeValue as error:
-            raise StepFailure(str(error)) from None
-    if ref and (target / ".git").exists():
-        # ref_name: never an option (git 2.39's checkout has no --end-of-options)
-        _git(["checkout", "--quiet", "--force", ref, "--"], target)
-    files = len(working_tree_files(target)) if (target / ".git").exists() else 0
     job.state.reporter.line(
         job.key,
         f"checkout: copied {source} into the job's workspace "
         f"({files} files, {'full history' if depth == 0 else f'depth {depth}'})",
     )
-    sha = _git(["rev-parse", "HEAD"], target).strip() if (target / ".git").exists() else ""
     return {"ref": ref, "commit": sha}, False, ""
