@@ -184,28 +184,45 @@ def test_checkout_ref_is_never_an_option(repo: Repo, tmp_path: Path) -> None:
     assert "Traceback" not in run.stderr
 
 
-def test_checkout_of_a_ref_still_works(repo: Repo) -> None:
+def test_checkout_of_a_ref_still_works(repo: Repo, tmp_path: Path) -> None:
+    """The ref is checked out outside the workspace and copied in: the ref's files (one the
+    current commit deleted too, under a directory a step replaced with a link), none of the
+    files it does not have, the user's untracked files kept, nothing written outside."""
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    repo.write("docs/old.md", "old doc\n")
+    repo.commit("with docs")
     repo.git("tag", "v1")
+    repo.git("rm", "-q", "-r", "docs")
     repo.write("README.md", "second\n")
-    repo.commit("second")
+    repo.write("added-later.txt", "later\n")
     repo.workflow(
-        """\
+        f"""\
         on: push
         jobs:
           old:
             runs-on: ubuntu-latest
             steps:
               - uses: actions/checkout@v4
+              - run: ln -s {outside} docs
+              - uses: actions/checkout@v4
                 with:
                   ref: v1
                   fetch-depth: 0
-              - run: cat README.md
+                  clean: false
+              - run: |
+                  test ! -L docs && test ! -e added-later.txt
+                  echo "readme $(cat README.md), doc $(cat docs/old.md), $(cat untracked.txt)"
+                  echo "status [$(git status --porcelain --untracked-files=no)]"
         """
     )
     repo.commit()
+    repo.write("untracked.txt", "mine\n")
     run = repo.run("push")
     assert run.returncode == 0, run.stderr
-    assert "hello" in run.stderr
+    assert "readme hello, doc old doc, mine" in run.stderr
+    assert "status []" in run.stderr
+    assert list(outside.iterdir()) == []
 
 
 def _run_slowly_read(repo: Repo, *args: str) -> tuple[int, str]:

@@ -60,11 +60,12 @@ def copy_repository(
     be read: not in a container, which gets its own copy); ``ref`` is then checked out.
 
     git clones into ``scratch``, a directory no step can reach, and every git command on the
-    copy runs with that repository (``GIT_DIR``) and the workspace as its work tree: git never
-    reads a ``.git/config`` a step or a container can write while it runs, so there is no
-    window between checking that config and git reading it. The repository moves into the
-    workspace last. The files are written through :mod:`mlops.runner.files`: a link a step
-    left in the workspace is replaced, never written through."""
+    copy runs with that repository (``GIT_DIR``): git never reads a ``.git/config`` a step or
+    a container can write while it runs, so there is no window between checking that config
+    and git reading it. git never writes in the workspace either: a ref is checked out in
+    ``scratch``'s own work tree. The files are written through :mod:`mlops.runner.files` (a
+    link a step left in the workspace is replaced, never written through) and the repository
+    moves into the workspace last."""
     target.mkdir(into)
     work_tree = target.path / into
     if not (source / ".git").exists():
@@ -81,12 +82,22 @@ def copy_repository(
     try:
         _git([*clone, str(scratch)], source)
         git_dir = scratch / ".git"
-        with Tree(source) as tree:
-            for name in working_tree_files(source):
-                tree.copy(name, target, f"{into}/{name}")
+        names = working_tree_files(source)
+        with Tree(source) as user_files, Tree(scratch) as private:
+            origin = user_files
+            if ref:  # the user's files, then the ref's, in scratch; the result is copied
+                for name in names:
+                    user_files.copy(name, private, name)
+                _git(["reset", "--quiet"], scratch, git_dir=git_dir)
+                # ref_name: never an option (git 2.39's checkout has no --end-of-options)
+                _git(["checkout", "--quiet", "--force", ref, "--"], scratch, git_dir=git_dir)
+                checked_out = working_tree_files(scratch, git_dir=git_dir)
+                for name in set(names) - set(checked_out):  # files the ref does not have
+                    target.remove(f"{into}/{name}")
+                origin, names = private, checked_out
+            for name in names:
+                origin.copy(name, target, f"{into}/{name}")
         _git(["reset", "--quiet"], work_tree, git_dir=git_dir)  # index = HEAD; changes show
-        if ref:  # ref_name: never an option (git 2.39's checkout has no --end-of-options)
-            _git(["checkout", "--quiet", "--force", ref, "--"], work_tree, git_dir=git_dir)
         files = len(working_tree_files(work_tree, git_dir=git_dir))
         sha = _git(["rev-parse", "HEAD"], work_tree, git_dir=git_dir).strip()
         target.remove(f"{into}/.git")
