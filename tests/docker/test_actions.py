@@ -146,15 +146,17 @@ def test_failing_container_fails_the_run_and_a_timeout_kills_it(repo: Repo) -> N
                 uses: docker://{BASE}
                 with:
                   entrypoint: sleep
-                  args: "60"
+                  args: "3600"
         """
     )
     repo.commit()
-    run = repo.run("push", "--json", timeout=120)
+    # A container the timeout did not stop would outlast the run's own limit (no timed
+    # assertion: under load the kill may take long, but never an hour).
+    run = repo.run("push", "--json", timeout=600)
     assert run.returncode == 1, run.stderr
     steps = [e for e in run.events if e.get("event") == "step_finished"]
     assert steps[0]["result"] == "failure" and steps[0]["detail"] == "exit code 3", steps
-    assert "timed out" in steps[1]["detail"] and steps[1]["seconds"] < 30, steps
+    assert "timed out" in steps[1]["detail"], steps
     assert left_behind(run_label(repo)) == []
 
 
