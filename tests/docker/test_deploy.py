@@ -22,7 +22,6 @@ import pytest
 
 from tests import dockerimages
 from tests.conftest import IDENTITY, copy_project
-from tests.test_generated_ci import _results, _run
 from tests.test_generated_serving import DIRECT, _metrics
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -42,7 +41,21 @@ def _deploy(root: Path, tag: str, *backend: str) -> subprocess.CompletedProcess[
     event = root.parent / f"{tag.replace('#', '-')}.json"
     event.write_text(json.dumps({"ref": f"refs/tags/{tag}"}))
     with dockerimages._building(dockerimages.PROJECT_CI_LOCK):  # one dependency install
-        return _run(root, root.parent / "cache", "push", "-e", str(event), *backend)
+        return subprocess.run(
+            [sys.executable, "-m", "mlops", "run", "push", "-e", str(event), *backend],
+            cwd=root,
+            env={**os.environ, **IDENTITY, "MLOPS_CACHE_DIR": str(root.parent / "cache")},
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=1200,
+            check=False,
+        )
+
+
+def _results(stderr: str) -> dict[str, str]:
+    table = stderr.split("\nJob ")[-1].split("\n\n")[0].splitlines()[1:]
+    return {line.split()[0]: line.split()[2] for line in table if line.split()}
 
 
 def _containers_of(image: str) -> list[str]:

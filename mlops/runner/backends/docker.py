@@ -578,7 +578,7 @@ class DockerBackend:
 
     def close(self) -> None:
         errors = self.session.errors
-        self.host.groups.kill_all()
+        self.host.groups.close()
         if self.container is not None and os.getuid() != 0:
             # Files the container's root user wrote in the mounted job directory.
             with contextlib.suppress(errors.DockerException):

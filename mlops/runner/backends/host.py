@@ -11,13 +11,17 @@ and the reader stops once it has read them, so an ``::add-mask::`` is in force b
 next step starts and no line is lost.
 A timeout or a cancel kills the whole process group.
 
-Processes that leave the group (``setsid cmd &``, a double fork) are found as GitHub's
+Where the machine allows it (cgroup v2, writable), each job's processes are also in a cgroup
+of their own (``cgroups``), which ends them all at once however they detach or re-fork.
+Elsewhere, and in any case as a second net, processes that leave the group (``setsid cmd &``,
+a double fork) are found as GitHub's
 runner finds them: every step process carries ``RUNNER_TRACKING_ID`` (job token + step
 token) in its environment, and whatever still carries it is killed when the step times out
 or is cancelled (step token) and when the job ends (job token). On Linux the runner is
 also a child subreaper, so orphans are re-parented to it rather than to init: at the end of
 the run every descendant started during the run is ended (``end_descendants``), even one
-that cleared its environment, and their exits are reaped.
+that cleared its environment, and their exits are reaped. Each of these kills is repeated
+until nothing is left to kill, so a process that forks as it dies cannot outrun it.
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlops.runner.backends import JobPaths
+from mlops.runner.backends.cgroups import Cgroup
 from mlops.runner.lines import LineSplitter
 
 
@@ -74,6 +79,16 @@ class ProcessGroups:
         self._lock = threading.Lock()
         self.cancelled = threading.Event()
         self.tracking = f"mlops_{os.urandom(8).hex()}"
+        self._cgroup: Cgroup | None = None
+        self._cgroup_tried = False
+
+    def cgroup(self) -> Cgroup | None:
+        """The job's cgroup, made with its first process; None where the machine has none."""
+        with self._lock:
+            if not self._cgroup_tried:
+                self._cgroup_tried = True
+                self._cgroup = Cgroup.create(f"mlops-{os.getpid()}-{self.tracking}")
+            return self._cgroup
 
     def add(self, pgid: int) -> None:
         with self._lock:
@@ -83,9 +98,20 @@ class ProcessGroups:
         with self._lock:
             groups = list(self._groups)
             self._groups.clear()
+            cgroup = self._cgroup
+        if cgroup is not None:
+            cgroup.kill()
         for pgid in groups:
             _kill_group(pgid)
         kill_tracked(self.tracking + "_")
+
+    def close(self) -> None:
+        """End every process of the job and remove its cgroup."""
+        self.kill_all()
+        with self._lock:
+            cgroup, self._cgroup = self._cgroup, None
+        if cgroup is not None:
+            cgroup.remove()
 
     def cancel(self) -> None:
         self.cancelled.set()
@@ -93,16 +119,66 @@ class ProcessGroups:
 
 
 def become_subreaper() -> bool:
-    """Make orphaned descendants children of this process (Linux); False where unsupported."""
+    """Make orphaned descendants children of this process (Linux), and reap them as they
+    exit; False where unsupported.
+
+    A subreaper that does not reap fills the process table: a daemon that forks and exits
+    every few milliseconds leaves a zombie each time, and 32,768 pids go in a minute. So a
+    thread collects the exits of adopted orphans while the run lasts (``_reap_orphans``).
+    """
     if not sys.platform.startswith("linux"):
         return False
     import ctypes
 
     try:
         libc = ctypes.CDLL(None, use_errno=True)
-        return libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+        if libc.prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
+            return False
     except (OSError, AttributeError):
         return False
+    global _reaper  # one reaper thread per process
+    with _popen_lock:
+        if _reaper is None:
+            _reaper = threading.Thread(target=_reap_forever, name="mlops-reaper", daemon=True)
+            _reaper.start()
+    return True
+
+
+_reaper: threading.Thread | None = None
+REAP_INTERVAL_SECONDS = 0.05
+
+
+def _reap_forever() -> None:
+    while True:
+        time.sleep(REAP_INTERVAL_SECONDS)
+        with contextlib.suppress(OSError):
+            _reap_orphans()
+
+
+def _reap_orphans() -> None:
+    """Collect exited children that are adopted orphans of steps: zombies in another
+    session than mlops's own (every step starts a session of its own, and what it starts
+    can never join mlops's), except a step process its thread is about to wait for. A child
+    of mlops's own machinery (git, a probe) shares mlops's session and is left to its
+    caller, whose exit status it is."""
+    session = _stat(os.getpid())[3]
+    me = str(os.getpid())
+    with _popen_lock:
+        for thread in os.listdir(f"/proc/{me}/task"):  # noqa: PTH208  (hot path)
+            try:
+                listed = _read(f"/proc/{me}/task/{thread}/children")
+            except OSError:
+                continue
+            for pid in map(int, listed.split()):
+                if pid in _popen_pids:
+                    continue
+                try:
+                    _parent, state, _started, child_session = _stat(pid)
+                except (OSError, IndexError, ValueError):
+                    continue
+                if state == b"Z" and child_session != session:
+                    with contextlib.suppress(ChildProcessError):
+                        os.waitpid(pid, os.WNOHANG)
 
 
 def _read(path: str, size: int = 65536) -> bytes:
@@ -145,10 +221,10 @@ def _descendants() -> tuple[list[tuple[int, int]], list[int]]:
 _Tree = dict[int, list[tuple[int, bytes, int]]]  # parent -> (pid, state, start ticks)
 
 
-def _stat(pid: int | str) -> tuple[int, bytes, int]:
-    """(parent pid, state, start time in clock ticks) from /proc/<pid>/stat."""
+def _stat(pid: int | str) -> tuple[int, bytes, int, int]:
+    """(parent pid, state, start time in clock ticks, session) from /proc/<pid>/stat."""
     fields = _read(f"/proc/{pid}/stat", 1024).rsplit(b")", 1)[1].split()
-    return int(fields[1]), fields[0], int(fields[19])
+    return int(fields[1]), fields[0], int(fields[19]), int(fields[3])
 
 
 def _tree_from_children_files(root: int) -> _Tree | None:
@@ -172,7 +248,7 @@ def _tree_from_children_files(root: int) -> _Tree | None:
                 continue
             for pid in map(int, listed.split()):
                 try:
-                    _parent, state, started = _stat(pid)
+                    _parent, state, started, _session = _stat(pid)
                 except (OSError, IndexError, ValueError):
                     continue
                 tree.setdefault(parent, []).append((pid, state, started))
@@ -192,7 +268,7 @@ def _tree_from_proc_scan() -> _Tree:
         if not entry.isdigit():
             continue
         try:
-            parent, state, started = _stat(entry)
+            parent, state, started, _session = _stat(entry)
         except (OSError, IndexError, ValueError):
             continue
         tree.setdefault(parent, []).append((int(entry), state, started))
@@ -227,22 +303,49 @@ def _reap(pids: list[int], wait: float = 0.0) -> None:
             time.sleep(0.01)
 
 
+KILL_ROUNDS_SECONDS = 10.0  # how long the passes may take while something still forks
+
+
+def _stop_then_kill(selected: Callable[[int, int], bool]) -> list[int]:
+    """SIGSTOP every live descendant ``selected(pid, start ticks)`` picks, pass after pass
+    until a pass finds none not yet stopped, then SIGKILL them all; the pids.
+
+    One snapshot of the tree is never enough: a process that forks as it is killed leaves a
+    child the snapshot missed. A stopped process cannot fork, and under the subreaper a
+    child it forked before it stopped is still a descendant, so the passes converge.
+    """
+    stopped: list[int] = []
+    seen: set[int] = set()
+    deadline = time.monotonic() + KILL_ROUNDS_SECONDS
+    while time.monotonic() < deadline:
+        live, _zombies = _descendants()
+        new = [pid for pid, started in live if pid not in seen and selected(pid, started)]
+        if not new:
+            break
+        for pid in new:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGSTOP)
+            seen.add(pid)
+            stopped.append(pid)
+    for pid in stopped:
+        _kill(pid)
+    return stopped
+
+
 def kill_tracked(token: str) -> None:
-    """SIGKILL every descendant whose RUNNER_TRACKING_ID starts with ``token``."""
+    """End every descendant whose RUNNER_TRACKING_ID starts with ``token``."""
     needle = f"{TRACKING_VARIABLE}={token}".encode()
-    live, _zombies = _descendants()
-    killed = []
-    for pid, _started in live:
+
+    def tracked(pid: int, _started: int) -> bool:
         try:
             environ = _read(f"/proc/{pid}/environ", 1 << 20)
         except OSError:
-            continue
-        if any(item.startswith(needle) for item in environ.split(b"\0")):
-            _kill(pid)
-            killed.append(pid)
+            return False
+        return any(item.startswith(needle) for item in environ.split(b"\0"))
+
     # Only what was killed here: another zombie child may be a process a job thread is
     # about to wait for (git in checkout), and reaping it would fake its exit status.
-    _reap(killed)
+    _reap(_stop_then_kill(tracked))
 
 
 def clock_ticks() -> int:
@@ -255,12 +358,10 @@ def clock_ticks() -> int:
 
 
 def end_descendants(since: int) -> None:
-    """SIGKILL every descendant of this process that started at or after ``since`` ticks,
-    and reap the orphans left as zombies (at the end of a run, when no job thread waits)."""
-    live, zombies = _descendants()
-    killed = [pid for pid, started in live if started >= since]
-    for pid in killed:
-        _kill(pid)
+    """End every descendant of this process that started at or after ``since`` ticks, and
+    reap the orphans left as zombies (at the end of a run, when no job thread waits)."""
+    killed = _stop_then_kill(lambda _pid, started: started >= since)
+    _live, zombies = _descendants()
     _reap(zombies + killed, wait=0.5 if killed else 0.0)
 
 
@@ -276,22 +377,15 @@ def run_process(
     if groups.cancelled.is_set():
         return ProcessResult(-1, cancelled=True)
     tracking = f"{groups.tracking}_{os.urandom(4).hex()}"
-    try:
-        process = subprocess.Popen(
-            argv,
-            cwd=cwd,
-            env={**env, TRACKING_VARIABLE: tracking},
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    except OSError as error:
-        on_line(f"failed to start {argv[0]}: {error.strerror or error}")
-        return ProcessResult(127)
-    groups.add(process.pid)
+    cgroup = groups.cgroup()
+    # Started and registered under the lock: the reaper must never collect the exit of a
+    # step process before its thread knows to wait for it.
     with _popen_lock:
+        process = _start(argv, cwd, {**env, TRACKING_VARIABLE: tracking}, cgroup, on_line)
+        if process is None:
+            return ProcessResult(127)
         _popen_pids.add(process.pid)
+    groups.add(process.pid)
     assert process.stdout is not None
     reader = _Output(process.stdout.fileno(), on_line)
     timed_out = False
@@ -310,6 +404,29 @@ def run_process(
     process.stdout.close()
     cancelled = groups.cancelled.is_set()
     return ProcessResult(process.returncode, timed_out=timed_out, cancelled=cancelled)
+
+
+def _start(
+    argv: list[str],
+    cwd: str,
+    env: dict[str, str],
+    cgroup: Cgroup | None,
+    on_line: Callable[[str], None],
+) -> subprocess.Popen[bytes] | None:
+    try:
+        return subprocess.Popen(
+            argv,
+            cwd=cwd,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            preexec_fn=None if cgroup is None else cgroup.join,
+        )
+    except OSError as error:
+        on_line(f"failed to start {argv[0]}: {error.strerror or error}")
+        return None
 
 
 def _wait_for_exit(process: subprocess.Popen[bytes], timeout: float | None) -> bool:
@@ -429,7 +546,7 @@ class HostBackend:
             with contextlib.suppress(Exception):
                 callback()
         self._at_close.clear()
-        self.groups.kill_all()
+        self.groups.close()
         shutil.rmtree(self.root, ignore_errors=True)
 
     def cancel(self) -> None:
