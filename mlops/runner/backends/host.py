@@ -415,14 +415,13 @@ def _start(
 ) -> subprocess.Popen[bytes] | None:
     try:
         return subprocess.Popen(
-            argv,
+            argv if cgroup is None else cgroup.wrap(argv),
             cwd=cwd,
             env=env,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,
-            preexec_fn=None if cgroup is None else cgroup.join,
         )
     except OSError as error:
         on_line(f"failed to start {argv[0]}: {error.strerror or error}")
