@@ -13,7 +13,7 @@ import threading
 from typing import Any
 
 from mlops.runner import failures
-from mlops.runner.job import JobRun, unservable_label
+from mlops.runner.job import JobLeg, JobRun, unservable_label
 from mlops.runner.jobexec import run_job, start_job
 from mlops.runner.state import JobRecord, RunState
 from mlops.runner.status import JobResult, Status
@@ -263,9 +263,8 @@ class Engine:
                     return
                 self.state.reporter.job_started(display, name)
                 try:
-                    job_run = start_job(
-                        self.state, planned, legs[index], index, len(legs), display, needs
-                    )
+                    leg = JobLeg(planned, legs[index], index, len(legs), display, needs)
+                    job_run = start_job(self.state, leg)
                 except Exception as error:  # say, a job env that cannot be evaluated
                     reason = failures.one_line(error)
                     self.state.reporter.line(display, f"error: {reason}")

@@ -10,6 +10,7 @@ job); a job whose ``runs-on`` this host cannot serve is skipped with a notice.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,28 +42,31 @@ def unservable_label(runs_on: Any) -> str | None:
     return None
 
 
+@dataclass(frozen=True)
+class JobLeg:
+    """One leg of a planned job: its matrix values, where it stands among the job's legs,
+    the name its lines carry, and the ``needs`` context it starts with."""
+
+    planned: PlannedJob
+    matrix: dict[str, Any]
+    index: int
+    total: int
+    display: str
+    needs: dict[str, Any]
+
+
 class JobRun:
     """The state of one job execution, and what steps and actions may do to it."""
 
-    def __init__(
-        self,
-        state: RunState,
-        planned: PlannedJob,
-        leg: dict[str, Any],
-        leg_index: int,
-        leg_total: int,
-        display: str,
-        needs: dict[str, Any],
-        backend: Any,
-        run_step: StepRunner,
-    ) -> None:
+    def __init__(self, state: RunState, leg: JobLeg, backend: Any, run_step: StepRunner) -> None:
         """``backend`` (started, its directories under ``backend.root``) runs the job's
         processes; ``run_step`` takes a step through its lifecycle."""
+        planned = leg.planned
         self.state = state
         self.planned = planned
         self.job = planned.job
-        self.key = display
-        self.leg = leg
+        self.key = leg.display
+        self.leg = leg.matrix
         self.backend = backend
         self.root: Path = backend.root
         self._run_step = run_step
@@ -82,9 +86,9 @@ class JobRun:
         github.update(job=self.job.id, workspace=str(self.workspace))
         self.contexts = state.contexts_for(planned).job(
             github=github,
-            needs=needs,
-            matrix=leg,
-            strategy=contexts.strategy_context(self.job.strategy, leg_index, leg_total),
+            needs=leg.needs,
+            matrix=leg.matrix,
+            strategy=contexts.strategy_context(self.job.strategy, leg.index, leg.total),
             runner={
                 "os": "Linux",
                 "arch": state.arch,

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from mlops.errors import UsageError
 from mlops.runner import failures
 from mlops.runner.backends.host import HostBackend
-from mlops.runner.job import JobRun
+from mlops.runner.job import JobLeg, JobRun
 from mlops.runner.status import JobResult, Status
 from mlops.runner.steps.lifecycle import run_post, run_pre, run_step
 from mlops.workflow.containers import empty_image_notice, job_container, job_services
@@ -25,21 +25,12 @@ from mlops.workflow.expressions.errors import ExpressionError
 if TYPE_CHECKING:
     from mlops.runner.state import RunState
     from mlops.runner.steps.base import StepHandler
-    from mlops.workflow.plan import PlannedJob
 
 
-def start_job(
-    state: RunState,
-    planned: PlannedJob,
-    leg: dict[str, Any],
-    leg_index: int,
-    leg_total: int,
-    display: str,
-    needs: dict[str, Any],
-) -> JobRun:
+def start_job(state: RunState, leg: JobLeg) -> JobRun:
     """The job's backend, started (and registered with the run, to cancel), and its state."""
     # Named by the job's id, not its display name: a matrix value may hold anything.
-    root = state.work_root / f"{planned.job.id}-{leg_index}-{os.urandom(3).hex()}"
+    root = state.work_root / f"{leg.planned.job.id}-{leg.index}-{os.urandom(3).hex()}"
     backend: Any
     if state.docker is not None:
         from mlops.runner.backends.docker import DockerBackend  # the docker SDK: only when used
@@ -50,7 +41,7 @@ def start_job(
     state.register(backend)
     try:
         backend.start()
-        return JobRun(state, planned, leg, leg_index, leg_total, display, needs, backend, run_step)
+        return JobRun(state, leg, backend, run_step)
     except BaseException:  # say, a job env that cannot be evaluated: nothing is left behind
         backend.close()
         state.unregister(backend)
