@@ -1,7 +1,8 @@
 """The generated monitor workflow, run with ``mlops run`` (host backend) on a trained project:
 a batch of production inputs with two shifted features fails the run, naming them, after
 the drift report is posted; a batch drawn from the training data passes; the daily run
-before any inputs arrived passes with a notice.
+before any inputs arrived passes with a notice. tests/docker/test_monitor.py runs the same
+checks (``check_monitor_runs``) with the docker backend.
 """
 
 from __future__ import annotations
@@ -38,8 +39,8 @@ def _record(stderr: str) -> Path:
     return Path(stderr.split("Run record: ")[-1].strip().splitlines()[0])
 
 
-@pytest.fixture
-def project(trained_project: Path, tmp_path: Path) -> Path:
+def monitored_project(trained_project: Path, tmp_path: Path) -> Path:
+    """A private copy of the trained project whose monitor fails from 2 drifted features."""
     root = copy_project(trained_project, tmp_path / "ml-project")
     (tmp_path / "ml-project-dvc-storage").mkdir()  # the default local remote
     params = root / "params.yaml"
@@ -57,10 +58,18 @@ def _batch(root: Path, seed: int) -> pd.DataFrame:
 
 
 def test_drifted_batch_fails_naming_the_features_clean_batch_passes(
-    project: Path, tmp_path: Path
+    trained_project: Path, tmp_path: Path
 ) -> None:
+    check_monitor_runs(monitored_project(trained_project, tmp_path), tmp_path / "cache")
+
+
+def check_monitor_runs(
+    project: Path, cache: Path, *backend: str
+) -> subprocess.CompletedProcess[str]:
+    """The daily run with no inputs passes, a drifted batch fails naming the features, a
+    clean batch passes; ``backend``: ``mlops run`` flags. Returns the drifted batch's run."""
     # The daily run before any production inputs arrived: a notice, not a failure.
-    result = _run(project, tmp_path / "cache", "schedule")
+    result = _run(project, cache, "schedule", *backend)
     assert result.returncode == 0, result.stderr[-4000:]
     assert "No production inputs: Nothing to compare: data/production does not exist" in (
         result.stderr
@@ -72,7 +81,7 @@ def test_drifted_batch_fails_naming_the_features_clean_batch_passes(
     (project / "data/production").mkdir()
     drifted.to_csv(project / "data/production/batch.csv", index=False)
 
-    result = _run(project, tmp_path / "cache", "workflow_dispatch")
+    drifted_run = result = _run(project, cache, "workflow_dispatch", *backend)
     assert result.returncode == 1, result.stderr[-4000:]
     errors = [line for line in result.stderr.splitlines() if "error: Data drift:" in line]
     assert len(errors) == 1, result.stderr[-4000:]
@@ -95,8 +104,9 @@ def test_drifted_batch_fails_naming_the_features_clean_batch_passes(
 
     # A batch from the training data, given as the manual run's input: no drift, no comment.
     _batch(project, seed=2).to_csv(project / "clean.csv", index=False)
-    result = _run(project, tmp_path / "cache", "workflow_dispatch", "--input", "batch=clean.csv")
+    result = _run(project, cache, "workflow_dispatch", "--input", "batch=clean.csv", *backend)
     assert result.returncode == 0, result.stderr[-4000:]
     assert "0 of 30 features drifted" in result.stderr
     assert "Data drift" not in result.stderr.replace("## Data drift report", "")
     assert not list((_record(result.stderr) / "comments").glob("*.md"))
+    return drifted_run

@@ -22,6 +22,7 @@ import pytest
 
 from tests import dockerimages
 from tests.conftest import IDENTITY, copy_project
+from tests.test_generated_ci import _results, _run
 from tests.test_generated_serving import DIRECT, _metrics
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -41,21 +42,7 @@ def _deploy(root: Path, tag: str, *backend: str) -> subprocess.CompletedProcess[
     event = root.parent / f"{tag.replace('#', '-')}.json"
     event.write_text(json.dumps({"ref": f"refs/tags/{tag}"}))
     with dockerimages._building(dockerimages.PROJECT_CI_LOCK):  # one dependency install
-        return subprocess.run(
-            [sys.executable, "-m", "mlops", "run", "push", "-e", str(event), *backend],
-            cwd=root,
-            env={**os.environ, **IDENTITY, "MLOPS_CACHE_DIR": str(root.parent / "cache")},
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=1200,
-            check=False,
-        )
-
-
-def _results(stderr: str) -> dict[str, str]:
-    table = stderr.split("\nJob ")[-1].split("\n\n")[0].splitlines()[1:]
-    return {line.split()[0]: line.split()[2] for line in table if line.split()}
+        return _run(root, root.parent / "cache", "push", "-e", str(event), *backend)
 
 
 def _containers_of(image: str) -> list[str]:
@@ -70,9 +57,31 @@ def _register(root: Path) -> Path:
     return root
 
 
-def _remove_images(name: str) -> None:
+def _build_stages() -> set[str]:
+    """The untagged images of Dockerfile.serve's build stage (the classic builder keeps one
+    per build; their layers are shared, each holds a few hundred kB of its own)."""
+    out = _ok(
+        [
+            "docker",
+            "images",
+            "--quiet",
+            "--no-trunc",
+            "--filter",
+            "dangling=true",
+            "--filter",
+            "label=org.opencontainers.image.title=ml-project",
+        ],
+        Path.cwd(),
+    )
+    return set(out.split())
+
+
+def _remove_images(name: str, stages_before: set[str]) -> None:
+    """The image's tags, and the build stages made since ``stages_before`` was taken."""
     for tag in ("v1.0.0", "v1.0.1", "prod"):
         subprocess.run(["docker", "rmi", f"{name}:{tag}"], capture_output=True, check=False)
+    for stage in sorted(_build_stages() - stages_before):
+        subprocess.run(["docker", "rmi", stage], capture_output=True, check=False)
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +101,7 @@ def deployed(registered: Path) -> Iterator[tuple[subprocess.CompletedProcess[str
     """`mlops run` of the stage tag's push with the docker backend, and the image it built
     (removed after the module's tests)."""
     image = f"ghcr.io/local/{registered.name}/model"
+    stages = _build_stages()
     try:
         # The deploy job's steps call docker, so its runner label runs on this machine
         # (the docker backend's job containers get no Docker socket).
@@ -107,7 +117,7 @@ def deployed(registered: Path) -> Iterator[tuple[subprocess.CompletedProcess[str
             image,
         )
     finally:
-        _remove_images(image)
+        _remove_images(image, stages)
 
 
 def test_a_stage_tag_builds_smoke_tests_and_cleans_up(
@@ -190,10 +200,11 @@ def _wait_for_health(url: str, container: str) -> None:
 def broken(trained_project: Path, tmp_path: Path, base_image: str) -> Iterator[Path]:
     """A private registered project (v1.0.0 in prod) this test breaks; its images removed."""
     root = _register(copy_project(trained_project, tmp_path / f"broken-{os.getpid()}"))
+    stages = _build_stages()
     try:
         yield root
     finally:
-        _remove_images(f"ghcr.io/local/{root.name}/model")
+        _remove_images(f"ghcr.io/local/{root.name}/model", stages)
 
 
 def test_a_serving_app_that_cannot_answer_fails_at_the_smoke_test(broken: Path) -> None:
