@@ -8,6 +8,7 @@ test, in one annotation; the tag of an older version still deploys that version.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import subprocess
@@ -189,7 +190,7 @@ def _wait_for_health(url: str, container: str) -> None:
             with DIRECT.open(url + "/health", timeout=5) as answer:
                 assert answer.status == 200
                 return
-        except OSError:
+        except (OSError, http.client.HTTPException):  # not listening yet: docker-proxy drops it
             state = _ok(["docker", "inspect", "-f", "{{.State.Status}}", container], Path.cwd())
             assert state.strip() == "running", _ok(["docker", "logs", container], Path.cwd())
             time.sleep(1)
