@@ -169,12 +169,14 @@ def make_handler(model: Any, metrics: Metrics, log: PredictionLog) -> type[BaseH
     class Handler(BaseHTTPRequestHandler):
         def _send(self, status: int, body: dict[str, Any] | bytes, content_type: str = "") -> None:
             data = body if isinstance(body, bytes) else json.dumps(body).encode()
+            # Counted before the answer leaves: a client that reads /metrics right after
+            # its answer must see its request (the server answers each in its own thread).
+            metrics.observe_request(self.path, status, time.perf_counter() - self._started)
             self.send_response(status)
             self.send_header("Content-Type", content_type or "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
-            metrics.observe_request(self.path, status, time.perf_counter() - self._started)
 
         def do_GET(self) -> None:
             self._started = time.perf_counter()
