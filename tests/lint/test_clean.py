@@ -21,16 +21,18 @@ def test_freshly_generated_project_lints_clean(
     result = lint(cwd=default_project)
     assert result.returncode == 0, result.stdout + result.stderr
     assert result.stdout == ""
-    assert result.stderr.strip() == f"No findings in 7 files ({', '.join(ALL_TOOLS)})."
+    assert result.stderr.strip() == f"No findings in 9 files ({', '.join(ALL_TOOLS)})."
     code, document, _ = lint_json(cwd=default_project)
     assert code == 0
     assert document["tools"] == ALL_TOOLS
     assert sorted(f["file"] for f in document["files"]) == [
         ".github/workflows/ci.yml",
+        ".github/workflows/deploy.yml",
         ".github/workflows/lock.yml",
         ".github/workflows/monitor.yml",
         ".github/workflows/train.yml",
         "Dockerfile",
+        "Dockerfile.serve",
         "dvc.yaml",
         "params.yaml",
     ]

@@ -1,13 +1,14 @@
 """Stage ``evaluate``: score the model on the test set; write metrics and plots.
 
-Outputs (all small, kept in git through ``cache: false`` in dvc.yaml):
+Outputs (small; the metrics, plots and figures kept in git through ``cache: false`` in
+dvc.yaml):
 - reports/metrics.json: the scores ``dvc metrics diff`` and the PR report compare;
 - reports/plots/*.json: ROC and precision-recall points and the predictions
   behind the confusion matrix, for ``dvc plots``;
 - reports/figures/*.png: the same plots as pictures;
-- reports/sample.json: a few test rows as a ``POST /predict`` body, with the predictions
-  this model makes for them: the deploy workflow's smoke test sends it to the serving
-  image and expects the same answer.
+- reports/sample.json (in DVC's cache, with the model): a few test rows as a
+  ``POST /predict`` body, with the predictions this model makes for them: the deploy
+  workflow's smoke test sends it to the serving image and expects the same answer.
 """
 
 from __future__ import annotations
