@@ -77,6 +77,7 @@ class JobRun:
         self.status = Status.SUCCESS
         self.timed_out = False
         self.composite_depth = 0  # how deep in nested composite actions the current step is
+        self.annotations = 0  # made by its steps (GitHub keeps 50 a job)
         self.env_from_files: dict[str, str] = {}
         self.env_layers: list[dict[str, str]] = []  # env of the composite steps being run
         self.path_prepends: list[str] = []

@@ -151,7 +151,17 @@ class Reporter:
     def end_group(self, job: str) -> None:
         self._depth[job] = max(0, self._depth.get(job, 0) - 1)
 
-    def annotation(self, job: str, level: str, message: str, properties: dict[str, str]) -> None:
+    def annotation(
+        self,
+        job: str,
+        level: str,
+        message: str,
+        properties: dict[str, str],
+        *,
+        log_only: bool = False,
+    ) -> None:
+        """An ``::error::``/``::warning::``/``::notice::``; ``log_only``: past GitHub's count,
+        so shown as the log line it still is there, not as an annotation."""
         where = ""
         if "file" in properties:
             where = properties["file"]
@@ -162,9 +172,13 @@ class Reporter:
             where += ": "
         title = f"{properties['title']}: " if properties.get("title") else ""
         colour = {"error": "red", "warning": "yellow"}.get(level, "blue")
+        text = f"{level}: {where}{title}{message}"
+        if log_only:
+            self.line(job, text)
+            return
         self._emit(
             job,
-            "  " + self._style(f"{level}: {where}{title}{message}", fg=colour),
+            "  " + self._style(text, fg=colour),
             {"event": "annotation", "job": job, "level": level, "message": message, **properties},
         )
 

@@ -24,6 +24,14 @@ if TYPE_CHECKING:
 
 _COMMAND = re.compile(r"^::([A-Za-z0-9_.-]+)(?: ([^:]*))?::(.*)$")
 ANNOTATIONS = ("error", "warning", "notice")
+# GitHub keeps this many annotations of each level a step, and this many a job; the lines
+# past them stay in the log only (actions/toolkit, docs/problem-matchers.md, "Limitations").
+ANNOTATIONS_PER_STEP = 10
+ANNOTATIONS_PER_JOB = 50
+PAST_THE_COUNT = (
+    "GitHub keeps {} {} annotations a step and {} a job: from here on this step's {}s are "
+    "in the log only"
+)
 
 
 def _unescape_data(text: str) -> str:
@@ -65,6 +73,8 @@ class CommandState:
     outputs: dict[str, str] = field(default_factory=dict)
     saved_state: dict[str, str] = field(default_factory=dict)
     failed: bool = False
+    annotations: dict[str, int] = field(default_factory=dict)  # made, by level
+    past_the_count: set[str] = field(default_factory=set)  # levels said to be log-only now
 
     def accept(self, line: str) -> Command | None:
         """The command on ``line`` if commands are being processed, else None."""
@@ -117,7 +127,7 @@ def handle(job: JobRun, line: str, state: CommandState) -> None:
     elif name == "endgroup":
         reporter.end_group(job.key)
     elif name in ANNOTATIONS:
-        reporter.annotation(job.key, name, command.message, command.properties)
+        _annotate(job, state, command)
     elif name == "debug":
         if job.state.options.step_debug:
             reporter.line(job.key, f"debug: {command.message}")
@@ -155,6 +165,22 @@ def handle(job: JobRun, line: str, state: CommandState) -> None:
                 job.env_from_files[key] = command.message
     else:
         reporter.line(job.key, shown(line, job.state.masker))
+
+
+def _annotate(job: JobRun, state: CommandState, command: Command) -> None:
+    reporter = job.state.reporter
+    level = command.name
+    made = state.annotations.get(level, 0)
+    if made < ANNOTATIONS_PER_STEP and job.annotations < ANNOTATIONS_PER_JOB:
+        state.annotations[level] = made + 1
+        job.annotations += 1
+        reporter.annotation(job.key, level, command.message, command.properties)
+        return
+    if level not in state.past_the_count:
+        state.past_the_count.add(level)
+        notice = PAST_THE_COUNT.format(ANNOTATIONS_PER_STEP, level, ANNOTATIONS_PER_JOB, level)
+        reporter.annotation(job.key, "notice", notice, {}, log_only=True)
+    reporter.annotation(job.key, level, command.message, command.properties, log_only=True)
 
 
 def _failed(job: JobRun, state: CommandState, line: str, reason: str) -> None:
