@@ -16,6 +16,8 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
+import shutil
 import subprocess
 import time
 from pathlib import Path
@@ -30,11 +32,16 @@ pytestmark = pytest.mark.slow
 _DROPPED = ("VIRTUAL_ENV", "PYTHONPATH", "PYTHONHOME", "CI", "MLOPS_CACHE_DIR", "MLOPS_DEBUG")
 
 
-def try_it_command() -> str:
+def readme_command(step: str) -> str:
+    """The command of the README's **step** paragraph (Try it, Ship it, Watch it)."""
     readme = (REPO_ROOT / "README.md").read_text()
-    found = re.search(r"\*\*Try it\*\*.*?```bash\n(.*?)\n```", readme, re.S)
-    assert found, "README.md has no **Try it** command"
+    found = re.search(rf"\*\*{step}\*\*.*?```bash\n(.*?)\n```", readme, re.S)
+    assert found, f"README.md has no **{step}** command"
     return found.group(1)
+
+
+def try_it_command() -> str:
+    return readme_command("Try it")
 
 
 def _newcomer_env(cache: Path) -> dict[str, str]:
@@ -142,3 +149,52 @@ def test_readme_variant_with_a_worse_model_fails_saying_it_regressed(
     comment = stderr.split("── CML comment")[1]
     assert "**Verdict: ⚠️ regressed**" in comment
     assert "> ❌ **This check fails** (`mlops report --fail-on regressed`)" in comment
+
+
+@pytest.mark.readme_variant
+@pytest.mark.docker
+def test_readme_ship_it_and_watch_it_after_the_journey(
+    tmp_path_factory: pytest.TempPathFactory, tmp_path: Path
+) -> None:
+    """The README's next two commands, verbatim, in a copy of the journey's demo project with
+    the journey's venv: the model registered and promoted with GTO, the stage tag's deploy run
+    (image built, smoke-tested, its container removed), then the monitor on a clean batch
+    (passes) and a drifted one (fails naming the features)."""
+    journey = _journey(tmp_path_factory)
+    assert json.loads((journey / "outcome.json").read_text())["exit"] == 0
+    demo = tmp_path / "mlops-demo"  # the README's image name: ghcr.io/local/mlops-demo/model
+    shutil.copytree(journey / "mlops-demo", demo, symlinks=True)
+    activate = f". {shlex.quote(str(journey / 'clone' / '.venv' / 'bin' / 'activate'))} && "
+    image = "ghcr.io/local/mlops-demo/model"
+    try:
+        ship = _run(activate + readme_command("Ship it"), demo, tmp_path / "cache")
+        watch = _run(activate + readme_command("Watch it"), demo, tmp_path / "cache")
+        labels = subprocess.run(
+            ["docker", "inspect", "-f", "{{json .Config.Labels}}", f"{image}:prod"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout
+    finally:
+        for tag in ("v1.0.0", "prod"):
+            subprocess.run(["docker", "rmi", f"{image}:{tag}"], capture_output=True, check=False)
+    stderr = str(ship["stderr"])
+    print(f"README Ship it: exit {ship['exit']} in {ship['seconds']} s")
+    assert ship["exit"] == 0, (str(ship["stdout"])[-2000:], stderr[-6000:])
+    assert "│ model  │ v1.0.0   │ v1.0.0  │" in str(ship["stdout"])  # gto show: v1.0.0 in #prod
+    assert _table(stderr) == {"parse": "success", "deploy": "success"}
+    assert "Smoke test passed" in stderr
+    assert '"org.opencontainers.image.version":"v1.0.0"' in labels
+    running = subprocess.run(
+        ["docker", "ps", "-a", "-q", "--filter", "name=deploy-smoke-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert running.stdout == ""  # the smoke test's container was removed
+    out = str(watch["stderr"])
+    print(f"README Watch it: exit {watch['exit']} in {watch['seconds']} s")
+    assert watch["exit"] == 1, out[-6000:]  # the drifted batch fails the second run
+    assert "monitor: 0 of 30 features drifted" in out  # the clean batch
+    assert "monitor: 30 of 30 features drifted" in out
+    assert "error: Data drift: The production inputs drifted: mean radius," in out
