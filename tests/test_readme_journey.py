@@ -58,12 +58,14 @@ def _newcomer_env(cache: Path) -> dict[str, str]:
     return env
 
 
-def _run(command: str, cwd: Path, cache: Path) -> dict[str, object]:
+def _run(
+    command: str, cwd: Path, cache: Path, env: dict[str, str] | None = None
+) -> dict[str, object]:
     started = time.monotonic()
     result = subprocess.run(
         ["bash", "-c", command],
         cwd=cwd,
-        env=_newcomer_env(cache),
+        env={**_newcomer_env(cache), **(env or {})},
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
@@ -166,9 +168,13 @@ def test_readme_ship_it_and_watch_it_after_the_journey(
     shutil.copytree(journey / "mlops-demo", demo, symlinks=True)
     activate = f". {shlex.quote(str(journey / 'clone' / '.venv' / 'bin' / 'activate'))} && "
     image = "ghcr.io/local/mlops-demo/model"
+    # A newcomer may have no git identity (gto reads ~/.gitconfig itself): the README's
+    # commands must not need one.
+    (tmp_path / "home").mkdir()
+    no_identity = {"HOME": str(tmp_path / "home"), "GIT_CONFIG_NOSYSTEM": "1"}
     try:
-        ship = _run(activate + readme_command("Ship it"), demo, tmp_path / "cache")
-        watch = _run(activate + readme_command("Watch it"), demo, tmp_path / "cache")
+        ship = _run(activate + readme_command("Ship it"), demo, tmp_path / "cache", no_identity)
+        watch = _run(activate + readme_command("Watch it"), demo, tmp_path / "cache", no_identity)
         labels = subprocess.run(
             ["docker", "inspect", "-f", "{{json .Config.Labels}}", f"{image}:prod"],
             capture_output=True,
