@@ -25,6 +25,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO_ROOT, build_once
+from tests.docker.test_deploy import _build_stages, _remove_images
 
 pytestmark = pytest.mark.slow
 
@@ -168,6 +169,7 @@ def test_readme_ship_it_and_watch_it_after_the_journey(
     shutil.copytree(journey / "mlops-demo", demo, symlinks=True)
     activate = f". {shlex.quote(str(journey / 'clone' / '.venv' / 'bin' / 'activate'))} && "
     image = "ghcr.io/local/mlops-demo/model"
+    stages = _build_stages()
     # A newcomer may have no git identity (gto reads ~/.gitconfig itself): the README's
     # commands must not need one.
     (tmp_path / "home").mkdir()
@@ -182,8 +184,7 @@ def test_readme_ship_it_and_watch_it_after_the_journey(
             check=False,
         ).stdout
     finally:
-        for tag in ("v1.0.0", "prod"):
-            subprocess.run(["docker", "rmi", f"{image}:{tag}"], capture_output=True, check=False)
+        _remove_images(image, stages)
     stderr = str(ship["stderr"])
     print(f"README Ship it: exit {ship['exit']} in {ship['seconds']} s")
     assert ship["exit"] == 0, (str(ship["stdout"])[-2000:], stderr[-6000:])
