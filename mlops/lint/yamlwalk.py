@@ -100,7 +100,7 @@ def accesses(tree: ExprNode) -> Iterator[tuple[str, ...]]:
             while isinstance(current, Index):
                 if current.key is not None and not isinstance(current.key, Literal):
                     stack.append(current.key)
-                current = current.target  # type: ignore[assignment]
+                current = current.target
             if not isinstance(current, ContextAccess):
                 stack.append(current)
             continue

@@ -112,8 +112,14 @@ def resolve_plain(text: str) -> Any:
 _STRING_TAGS = {"!", "tag:yaml.org,2002:str"}
 
 
+def _start(event: yaml.Event) -> tuple[int, int]:
+    """The 1-based line and column an event starts at (the parser always marks its events)."""
+    mark = event.start_mark
+    return (mark.line + 1, mark.column + 1) if mark else (1, 1)
+
+
 def _scalar(event: yaml.ScalarEvent) -> Scalar:
-    line, column = event.start_mark.line + 1, event.start_mark.column + 1
+    line, column = _start(event)
     tag = event.tag
     plain = event.implicit[0] and tag is None
     style = None if plain else (event.style or '"')
@@ -174,7 +180,8 @@ def parse_yaml(
 
 def _compose(events: Iterator[yaml.Event], max_depth: int, max_nodes: int) -> Node | None:
     anchors: dict[str, Node] = {}
-    stack: list[tuple[Node, str | None, Scalar | None]] = []  # (container, anchor, pending key)
+    # (container, anchor, pending key)
+    stack: list[tuple[Sequence | Mapping, str | None, Scalar | None]] = []
     root: Node | None = None
     documents = 0
     total = 0
@@ -206,7 +213,7 @@ def _compose(events: Iterator[yaml.Event], max_depth: int, max_nodes: int) -> No
             if node.value is None or isinstance(node.value, (dict, list)):
                 raise YamlError("a mapping key must not be empty", node.line, node.column)
             node.value = node.value if isinstance(node.value, str) else _key_text(node)
-            for existing, _ in container.items:  # type: ignore[union-attr]
+            for existing, _ in container.items:
                 if existing.value == node.value:
                     raise YamlError(
                         f"duplicate key {node.value!r} (first at line {existing.line})",
@@ -215,7 +222,7 @@ def _compose(events: Iterator[yaml.Event], max_depth: int, max_nodes: int) -> No
                     )
             stack[-1] = (container, anchor, node)
         else:
-            container.items.append((pending, node))  # type: ignore[union-attr]
+            container.items.append((pending, node))
             container.size += node.size
             stack[-1] = (container, anchor, None)
             return
@@ -227,8 +234,7 @@ def _compose(events: Iterator[yaml.Event], max_depth: int, max_nodes: int) -> No
             if documents > 1:
                 raise YamlError(
                     "more than one YAML document; a workflow is a single document",
-                    event.start_mark.line + 1,
-                    event.start_mark.column + 1,
+                    *_start(event),
                 )
         elif isinstance(event, yaml.ScalarEvent):
             node = _scalar(event)
@@ -236,38 +242,34 @@ def _compose(events: Iterator[yaml.Event], max_depth: int, max_nodes: int) -> No
                 anchors[event.anchor] = node
             attach(node)
         elif isinstance(event, yaml.AliasEvent):
-            target = anchors.get(event.anchor)
+            target = anchors.get(event.anchor) if event.anchor else None
             if target is None:
                 raise YamlError(
                     f"unknown alias *{event.anchor}",
-                    event.start_mark.line + 1,
-                    event.start_mark.column + 1,
+                    *_start(event),
                 )
             attach(target)
         elif isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             if len(stack) >= max_depth:
                 raise YamlError(
                     f"nesting deeper than {max_depth} levels",
-                    event.start_mark.line + 1,
-                    event.start_mark.column + 1,
+                    *_start(event),
                 )
             if event.tag not in (None, "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map", "!"):
                 raise YamlError(
                     f"unsupported YAML tag {event.tag!r}",
-                    event.start_mark.line + 1,
-                    event.start_mark.column + 1,
+                    *_start(event),
                 )
             cls = Sequence if isinstance(event, yaml.SequenceStartEvent) else Mapping
-            node = cls(event.start_mark.line + 1, event.start_mark.column + 1)
-            stack.append((node, event.anchor, None))
+            stack.append((cls(*_start(event)), event.anchor, None))
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-            node, anchor, _ = stack.pop()
+            container, anchor, _ = stack.pop()
             if anchor:
-                anchors[anchor] = node
+                anchors[anchor] = container
             # The container's own subtree was counted as it grew; count it once more only
             # when it is attached, so subtract what attach() will add back.
-            total -= node.size - 1
-            attach(node)
+            total -= container.size - 1
+            attach(container)
     return root
 
 

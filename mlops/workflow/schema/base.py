@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from mlops.workflow import expressions
 from mlops.workflow.expressions.availability import SPECIAL_FUNCTIONS, TABLE, Availability
@@ -154,7 +154,7 @@ def _type_name(node: Node) -> str:
     return f"{value!r}"
 
 
-def _is_expression(node: Node) -> bool:
+def _is_expression(node: Node) -> TypeGuard[Scalar]:
     return isinstance(node, Scalar) and isinstance(node.value, str) and "${{" in node.value
 
 
@@ -203,7 +203,7 @@ class CheckerBase:
         if isinstance(node, Scalar) and isinstance(node.value, bool):
             return node.value
         if _is_expression(node):
-            return node.value  # type: ignore[attr-defined,return-value]
+            return node.value
         self.error(node, f"{what} must be true, false or an expression, got {_type_name(node)}")
         return default
 
@@ -275,8 +275,8 @@ class CheckerBase:
     def expression_error(self, node: Node, error: expressions.ExpressionError, text: str) -> None:
         column = node.column
         single_line = isinstance(node, Scalar) and node.style in (None, "'", '"')
-        if single_line and "\n" not in text:
-            quote = 1 if node.style in ("'", '"') else 0  # type: ignore[union-attr]
+        if single_line and isinstance(node, Scalar) and "\n" not in text:
+            quote = 1 if node.style in ("'", '"') else 0
             column += quote + error.offset + (error.column or 1) - 1
         self.diagnostics.append(
             Diagnostic(self.shown, node.line, column, error.reason, rule="expression")

@@ -10,6 +10,7 @@ from mlops.workflow.schema.base import (
     _CALL_JOB_KEYS,
     _ID,
     _JOB_KEYS,
+    _PERMISSION_SCOPES,
     _STEP_KEYS,
     CheckerBase,
     _is_expression,
@@ -23,6 +24,63 @@ from mlops.workflow.yamlnodes import to_python as py
 
 
 class JobChecks(CheckerBase):
+    def concurrency(self, node: Node | None, key: str) -> Any:
+        if node is None:
+            return None
+        if isinstance(node, Mapping):
+            self.keys(node, {"group", "cancel-in-progress"}, key)
+            if node.get("group") is None:
+                self.error(node, f"{key} needs a 'group'")
+        elif not isinstance(node, Scalar):
+            self.error(node, f"{key} must be a string or a mapping, got {_type_name(node)}")
+        self.expressions_in(node, key)
+        return py(node)
+
+    def defaults(self, node: Node | None, where: str, key: str | None) -> dict[str, Any]:
+        if node is None:
+            return {}
+        mapping = self.expect_mapping(node, where, node)
+        if mapping is None:
+            return {}
+        self.keys(mapping, {"run"}, where)
+        run = mapping.get("run")
+        if run is not None:
+            run_map = self.expect_mapping(run, f"{where}.run", run)
+            if run_map is not None:
+                self.keys(run_map, {"shell", "working-directory"}, f"{where}.run")
+                for _, value in run_map:
+                    self.string(value, f"{where}.run value")
+                    if key:
+                        self.expressions_in(value, key)
+        return py(mapping) or {}
+
+    def permissions(self, node: Node | None) -> Any:
+        if node is None:
+            return None
+        if isinstance(node, Scalar):
+            if node.value not in ("read-all", "write-all"):
+                self.error(
+                    node,
+                    f"permissions must be read-all, write-all or a mapping of "
+                    f"scopes, got {_type_name(node)}",
+                )
+        elif isinstance(node, Mapping):
+            for scope, level in node:
+                if scope.value not in _PERMISSION_SCOPES:
+                    known = ", ".join(sorted(_PERMISSION_SCOPES))
+                    self.error(
+                        scope, f"unknown permission scope {scope.value!r}; expected one of: {known}"
+                    )
+                elif not (isinstance(level, Scalar) and level.value in ("read", "write", "none")):
+                    self.error(
+                        level,
+                        f"permission {scope.value!r} must be read, write or none, "
+                        f"got {_type_name(level)}",
+                    )
+        else:
+            self.error(node, f"permissions must be a string or a mapping, got {_type_name(node)}")
+        return py(node)
+
     def job(self, key: Scalar, node: Node) -> Job | None:
         job_id = str(key.value)
         if not _ID.fullmatch(job_id):
@@ -199,7 +257,7 @@ class JobChecks(CheckerBase):
         if matrix is None:
             return strategy
         if _is_expression(matrix):
-            strategy.matrix = matrix.value  # type: ignore[union-attr]
+            strategy.matrix = matrix.value
             return strategy
         matrix_map = self.expect_mapping(matrix, "strategy.matrix", matrix)
         if matrix_map is None:
@@ -315,7 +373,7 @@ class JobChecks(CheckerBase):
             step.with_ = self.string_map(mapping.get("with"), "with", "jobs.<job_id>.steps.with")
             env_node = mapping.get("env")
             if env_node is not None and _is_expression(env_node):
-                step.env = env_node.value  # type: ignore[union-attr]
+                step.env = env_node.value
                 self.expressions_in(env_node, "jobs.<job_id>.steps.env")
             else:
                 step.env = self.string_map(env_node, "env", "jobs.<job_id>.steps.env")
