@@ -4,10 +4,14 @@ execution in :mod:`mlops.runner.run`."""
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from mlops.clicommon import CONTEXT_SETTINGS, loading
+
+if TYPE_CHECKING:
+    from mlops.runner.runplan import PlanOptions
 
 
 @click.command("run", context_settings=CONTEXT_SETTINGS)
@@ -186,13 +190,14 @@ def run_command(
             )
     # The planner's static skip (what -n shows) sees the same vars as the run.
     run_variables = {**file_variables, **checked_names(assignments(variables, "--var"), "--var")}
-    plan_options = {
+    matrix_pairs = split_pairs(matrix_filters, "--matrix", separator=":")
+    plan_options: PlanOptions = {
         "directory": directory,
         "workflows": workflows,
         "event_name": event,
         "event_path": event_path,
         "job": job,
-        "matrix_filters": split_pairs(matrix_filters, "--matrix", separator=":"),
+        "matrix_filters": matrix_pairs,
         "inputs": assignments(inputs, "--input"),
         "variables": run_variables,
         "actor": actor,
@@ -237,7 +242,7 @@ def run_command(
             concurrent_jobs=concurrent_jobs,
             as_json=as_json,
             local_repositories=parse_local_repositories(local_repositories),
-            matrix_filters=plan_options["matrix_filters"],
+            matrix_filters=matrix_pairs,
             backend=backend,
             platforms=platform_images,
             pull=pull,

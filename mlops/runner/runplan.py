@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import NotRequired, TypedDict, Unpack
 
 from mlops.errors import UsageError
 from mlops.workflow.events import load_event_file, make_event
@@ -42,6 +43,20 @@ def check_inputs(workflows: list[Workflow], inputs: dict[str, str]) -> None:
                 raise UsageError(f"--input {name}={value}: expected a number") from None
         if spec.type == "choice" and value not in spec.options:
             raise UsageError(f"--input {name}={value}: choose one of: {', '.join(spec.options)}")
+
+
+class PlanOptions(TypedDict):
+    """The arguments of :func:`make_plan` that come from ``mlops run``'s command line."""
+
+    directory: str
+    workflows: str | None
+    event_name: str | None
+    event_path: str | None
+    job: str | None
+    matrix_filters: NotRequired[list[tuple[str, str]] | None]
+    inputs: NotRequired[dict[str, str] | None]
+    variables: NotRequired[dict[str, str] | None]
+    actor: NotRequired[str | None]
 
 
 def make_plan(
@@ -95,7 +110,7 @@ def make_plan(
     )
 
 
-def plan_run(*, mode: str, as_json: bool, **options: object) -> str:
+def plan_run(*, mode: str, as_json: bool, **options: Unpack[PlanOptions]) -> str:
     """The text ``mlops run`` prints for ``mode`` (list, graph, dry-run)."""
     from mlops.runner import describe
 
@@ -103,7 +118,7 @@ def plan_run(*, mode: str, as_json: bool, **options: object) -> str:
     plan = make_plan(
         check_triggers=not listing,
         require_inputs=mode not in ("list", "graph"),  # listing and graphs never need inputs
-        **options,  # type: ignore[arg-type]
+        **options,
     )
     if as_json:
         return json.dumps(

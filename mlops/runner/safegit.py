@@ -151,7 +151,7 @@ def environment(config: dict[str, str] | None = None, **extra: str) -> dict[str,
 
 def _repository_overrides(cwd: Path | str | None, extra: dict[str, str]) -> dict[str, str]:
     """Neutral values for the named sections the repository's config declares."""
-    listing = _spawn(["config", "--list", "--name-only", "-z"], cwd, environment(**extra))
+    listing = _spawn(["config", "--list", "--name-only", "-z"], cwd, environment(None, **extra))
     if listing.returncode != 0:  # not in a repository, or a config git cannot parse
         return {}
     overrides = {}

@@ -24,7 +24,7 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, TypeVar
 
 from mlops.workflow.expressions.values import equals, fold, format_number
 
@@ -345,9 +345,10 @@ def parse_matrix_filter(text: str) -> tuple[str, str]:
     return key, value
 
 
-def filter_legs(
-    legs: Iterable[Mapping[str, Any]], filters: Iterable[tuple[str, str]]
-) -> list[Mapping[str, Any]]:
+_Leg = TypeVar("_Leg", bound=Mapping[str, Any])
+
+
+def filter_legs(legs: Iterable[_Leg], filters: Iterable[tuple[str, str]]) -> list[_Leg]:
     """act's ``--matrix key:value``: keep the legs whose value for each filtered key is one of
     the values given for it (OR within a key, AND across keys), compared as strings in Go's
     ``%v`` form (``3.1``, ``true``, ``map[a:1]``). As in act, a leg without a filtered key is

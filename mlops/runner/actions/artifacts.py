@@ -40,7 +40,8 @@ def _hidden_under(path: Path, directory: Path) -> bool:
 def _matches(job: JobRun, patterns: str, *, hidden: bool = False) -> tuple[list[Path], Path | None]:
     """Files matched by upload-artifact's multi-line ``path`` (``!`` excludes); hidden files
     only with ``hidden``."""
-    includes, excludes = [], []
+    includes: list[str] = []
+    excludes: list[str] = []
     for line in patterns.splitlines():
         line = line.strip()
         if not line:

@@ -179,7 +179,7 @@ def engine_for(state: RunState) -> ActionEngine:
     with _engines_lock:
         if state.action_engine is None:
             state.action_engine = ActionEngine(state)
-        return state.action_engine  # type: ignore[no-any-return]
+        return state.action_engine
 
 
 def check_step_images(state: RunState, plan: Plan) -> None:

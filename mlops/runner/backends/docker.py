@@ -174,7 +174,7 @@ class DockerSession:
 
     def cleanup(self) -> None:
         """Remove every container, network and volume labelled with this run."""
-        selector = {"label": f"{RUN_LABEL}={self.run_id}"}
+        selector: dict[str, str | list[str] | bool] = {"label": f"{RUN_LABEL}={self.run_id}"}
         with contextlib.suppress(self.errors.DockerException):
             for container in self.client.containers.list(all=True, filters=selector):
                 with contextlib.suppress(self.errors.DockerException):

@@ -26,7 +26,6 @@ from mlops.runner.files import Tree, locate
 _LINK = re.compile(r"(!?\[[^\]]*\]\()([^)\s]+)((?:\s+\"[^\"]*\")?\))")
 _DEFINITION = re.compile(r"^( {0,3}\[[^\]]+\]:[ \t]*)(\S+)", re.MULTILINE)
 WATERMARK_IMAGE = "https://cml.dev/watermark.png"
-ERR = {"file": sys.stderr}
 
 
 class CommandFailed(Exception):
@@ -235,7 +234,9 @@ def comment_create(store: Store, parsed: Parsed, *, update: bool) -> str:
         )
     for note in notes:
         print(f"cml: {note}", file=sys.stderr)
-    print(f"cml: comment {action} on {target} (saved in the run record, not posted)", **ERR)
+    print(
+        f"cml: comment {action} on {target} (saved in the run record, not posted)", file=sys.stderr
+    )
     return path.as_uri()
 
 

@@ -174,7 +174,7 @@ def pr_create(store: Store, parsed: Parsed) -> str:
             warn(f"Branch {source} already exists")
             return _render(Path(existing["path"]), values.get("md"))
         commit = ""
-        known = _git(
+        sha_known = _git(
             "rev-parse",
             "--verify",
             "--quiet",
@@ -183,7 +183,7 @@ def pr_create(store: Store, parsed: Parsed) -> str:
             cwd=root,
             check=False,
         )
-        if paths and known:
+        if paths and sha_known:
             _git("checkout", "-B", target, sha, "--", cwd=root)  # both are ref names
         _git("checkout", "-b", source, cwd=root)
         if paths:
