@@ -57,11 +57,13 @@ def run(
         )
 
 
+def _text(output: str | bytes | None) -> str:
+    return output.decode(errors="replace") if isinstance(output, bytes) else output or ""
+
+
 def failure(args: list[str], process: subprocess.CompletedProcess[Any]) -> str:
     """One line saying which git command failed and git's own last line about it."""
-    stderr, stdout = process.stderr or "", process.stdout or ""
-    if isinstance(stderr, bytes):
-        stderr, stdout = stderr.decode(errors="replace"), stdout.decode(errors="replace")
+    stderr, stdout = _text(process.stderr), _text(process.stdout)
     detail = (stderr or stdout).strip().splitlines()
     return f"git {args[0]} failed: {detail[-1] if detail else process.returncode}"
 

@@ -410,16 +410,16 @@ def run_shellcheck(files: list[LintFile], cwd: Path) -> ToolRun:
             )
             continue
         for comment in comments:
-            script = named.get(str(comment.get("file")))
-            if script is None or int(comment.get("line") or 0) < 2:
+            commented = named.get(str(comment.get("file")))
+            if commented is None or int(comment.get("line") or 0) < 2:
                 continue
             line, column = _script_position(
-                script, int(comment["line"]), int(comment.get("column") or 1)
+                commented, int(comment["line"]), int(comment.get("column") or 1)
             )
             code = f"SC{comment.get('code')}"
             result.findings.append(
                 Finding(
-                    script.file.shown,
+                    commented.file.shown,
                     line,
                     column,
                     _SHELLCHECK_LEVELS.get(str(comment.get("level")), "warning"),

@@ -280,11 +280,11 @@ def _collect_plots(repo: Any, revs: list[str], out: Collected, labels: dict[str,
             out.warnings.append(f"DVC could not read the plots: {_one_line(error)}")
             return
         for rev, content in data.items():
-            error = (content.get("definitions") or {}).get("error")
-            if error is not None:
+            definitions_error = (content.get("definitions") or {}).get("error")
+            if definitions_error is not None:
                 label = labels.get(rev_key.get(rev, ""), rev)
                 out.warnings.append(
-                    f"could not read plot definitions at {label}: {_describe(error)}"
+                    f"could not read plot definitions at {label}: {_describe(definitions_error)}"
                 )
         for item in renderers:
             renderer = item.renderer
@@ -302,19 +302,21 @@ def _collect_plots(repo: Any, revs: list[str], out: Collected, labels: dict[str,
             plot = _vega_plot(renderer, rev_key)
             for rev, per_source in item.source_errors.items():
                 which = rev_key.get(rev)
-                for source, error in per_source.items():
+                for source, source_error in per_source.items():
                     if which == "base" and (
-                        isinstance(error, FileNotFoundError) or _is_image_output(source)
+                        isinstance(source_error, FileNotFoundError) or _is_image_output(source)
                     ):
                         plot.notes.append(f"no data at {labels['base']} (`{source}` missing)")
                     elif which:
                         plot.notes.append(
-                            f"`{source}` unreadable at {labels[which]}: {_describe(error)}"
+                            f"`{source}` unreadable at {labels[which]}: {_describe(source_error)}"
                         )
-            for rev, error in item.definition_errors.items():
+            for rev, definition_error in item.definition_errors.items():
                 which = rev_key.get(rev)
                 if which:
-                    plot.notes.append(f"not drawn for {labels[which]}: {_describe(error)}")
+                    plot.notes.append(
+                        f"not drawn for {labels[which]}: {_describe(definition_error)}"
+                    )
             if plot.series or plot.notes:
                 out.plots.append(plot)
 

@@ -4,7 +4,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
@@ -18,10 +20,12 @@ _TEMPLATE_HELP = (
 )
 _DATA_HELP = "Answer a template question; repeatable."
 
+_Command = TypeVar("_Command", bound=Callable[..., None])
+
 _STATUS = {"A": "add   ", "M": "update", "D": "delete"}
 
 
-def _generate_options(function):  # type: ignore[no-untyped-def]
+def _generate_options(function: _Command) -> _Command:
     for decorator in reversed(
         [
             click.option(
@@ -67,22 +71,36 @@ def generate_command() -> None:
 @generate_command.command("workflow", context_settings=CONTEXT_SETTINGS)
 @click.argument("name", type=click.Choice(["ci", "train", "release", "monitor", "deploy"]))
 @_generate_options
-def generate_workflow(name: str, **options: object) -> None:
+def generate_workflow(
+    name: str,
+    directory: str,
+    template: str | None,
+    data: tuple[str, ...],
+    force: bool,
+    pretend: bool,
+) -> None:
     """Add .github/workflows/NAME.yml: ci (ruff and pytest), train (DVC pipeline and a
     report comment on pull requests), release (Docker image published on version tags),
     monitor (production inputs compared with the training data daily; fails on drift),
     deploy (on a GTO stage tag: the model version's serving image built from
     Dockerfile.serve, smoke-tested and published)."""
-    _generate("workflow", name, **options)
+    _generate("workflow", name, directory, template, data, force, pretend)
 
 
 @generate_command.command("dockerfile", context_settings=CONTEXT_SETTINGS)
 @click.argument("name", type=click.Choice(["train", "serve"]), default="train")
 @_generate_options
-def generate_dockerfile(name: str, **options: object) -> None:
+def generate_dockerfile(
+    name: str,
+    directory: str,
+    template: str | None,
+    data: tuple[str, ...],
+    force: bool,
+    pretend: bool,
+) -> None:
     """Add a Dockerfile and .dockerignore: train (runs the DVC pipeline; non-root, pinned
     base), or Dockerfile.serve: serve (trains in a build stage, serves the model on 8080)."""
-    _generate("dockerfile", name, **options)
+    _generate("dockerfile", name, directory, template, data, force, pretend)
 
 
 def _generate(

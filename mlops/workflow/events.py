@@ -208,9 +208,11 @@ def _derive(name: str, payload: dict[str, Any], repo: Repository, branch: str) -
             repo.head_commit.get("message", ""),
             lambda: repo.changed_files(repo.merge_base(base) if base else None),
         )
-    ref = payload.get("ref")
-    if not isinstance(ref, str) or not ref.startswith("refs/"):
-        ref = f"refs/heads/{ref or branch}"
+    given = payload.get("ref")
+    if isinstance(given, str) and given.startswith("refs/"):
+        ref = given
+    else:
+        ref = f"refs/heads/{given or branch}"
     sha = repo.sha
     if name == "push" and ref.startswith("refs/tags/"):
         # A tag named by the payload (-e) that exists here: the run is of the commit it

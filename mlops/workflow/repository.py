@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -200,16 +201,20 @@ class Repository:
                 head = ""
             if head.startswith("ref: refs/remotes/origin/"):
                 return head[len("ref: refs/remotes/origin/") :]
-            has = self.gitdir.ref
+            has: Callable[[str], str | None] = self.gitdir.ref
         else:
-            head = self.is_git and _git(
-                self.root, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD"
+            origin_head = (
+                _git(self.root, "symbolic-ref", "--quiet", "--short", "refs/remotes/origin/HEAD")
+                if self.is_git
+                else None
             )
-            if head:
-                return head.split("/", 1)[1]
+            if origin_head:
+                return origin_head.split("/", 1)[1]
 
             def has(ref: str) -> str | None:
-                return self.is_git and _git(self.root, "rev-parse", "--verify", "--quiet", ref)
+                if not self.is_git:
+                    return None
+                return _git(self.root, "rev-parse", "--verify", "--quiet", ref)
 
         for candidate in ("main", "master"):
             if has(f"refs/heads/{candidate}"):
