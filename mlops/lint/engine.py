@@ -86,7 +86,7 @@ def lint(
     kept = [
         f
         for f in findings
-        if not (sources.get(f.path) and sources[f.path].suppressed(f.line, f.rule))  # type: ignore[union-attr]
+        if not ((source := sources.get(f.path)) and source.suppressed(f.line, f.rule))
     ]
     result.findings = at_least(deduplicate(kept), min_severity)
     return result

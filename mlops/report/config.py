@@ -23,6 +23,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypedDict
 
 from mlops.errors import Location, UsageError
 
@@ -66,14 +67,21 @@ class MetricSettings:
     direction_source: str  # "config" | "name" | "default"
 
 
+class MetricConfig(TypedDict, total=False):
+    """One ``[tool.mlops.report.metrics]`` entry, checked."""
+
+    direction: str  # one of DIRECTIONS
+    threshold: float
+
+
 @dataclass(frozen=True)
 class ReportConfig:
     threshold: float = 0.0
-    metrics: dict[str, dict[str, object]] = field(default_factory=dict)
+    metrics: dict[str, MetricConfig] = field(default_factory=dict)
     source: str | None = None  # the file it came from
 
     def for_metric(self, path: str, name: str) -> MetricSettings:
-        entry: dict[str, object] | None = None
+        entry: MetricConfig | None = None
         for key in (f"{path}:{name}", name):
             if key in self.metrics:
                 entry = self.metrics[key]
@@ -86,7 +94,7 @@ class ReportConfig:
                     entry = settings
                     break
         entry = entry or {}
-        threshold = float(entry.get("threshold", self.threshold))  # type: ignore[arg-type]
+        threshold = float(entry.get("threshold", self.threshold))
         if "direction" in entry:
             return MetricSettings(str(entry["direction"]), threshold, "config")
         guessed = guess_direction(name)
@@ -133,7 +141,7 @@ def load_config(root: Path) -> ReportConfig:
     metrics_table = table.get("metrics", {})
     if not isinstance(metrics_table, dict):
         raise UsageError(f"[{TABLE}.metrics] must be a table", location=location)
-    metrics: dict[str, dict[str, object]] = {}
+    metrics: dict[str, MetricConfig] = {}
     for key, entry in metrics_table.items():
         where = f"[{TABLE}.metrics] {key!r}"
         if not isinstance(entry, dict):
@@ -147,7 +155,7 @@ def load_config(root: Path) -> ReportConfig:
                 f"{where}: unknown key {bad[0]!r} (known: direction, threshold)",
                 location=location,
             )
-        checked: dict[str, object] = {}
+        checked: MetricConfig = {}
         if "direction" in entry:
             if entry["direction"] not in DIRECTIONS:
                 raise UsageError(

@@ -36,7 +36,7 @@ def has_thresholds(config: ReportConfig) -> bool:
     """Whether ``--fail-on threshold`` can ever fail with this configuration."""
     if config.threshold > 0:
         return True
-    return any(float(entry.get("threshold", 0)) > 0 for entry in config.metrics.values())  # type: ignore[arg-type]
+    return any(entry.get("threshold", 0) > 0 for entry in config.metrics.values())
 
 
 def _metrics(count: int) -> str:

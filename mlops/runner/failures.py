@@ -18,11 +18,11 @@ class InvalidValue(MlopsError):
 
 def minutes(value: object, key: str) -> float:
     """A ``timeout-minutes`` value as a number of minutes."""
-    if isinstance(value, bool) or value is None or value == "":
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)) or value == "":
         raise InvalidValue(f"{key}: {_shown(value)} is not a number")
     try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
+        number = float(value)
+    except ValueError:
         raise InvalidValue(f"{key}: {_shown(value)} is not a number") from None
     if math.isnan(number) or number <= 0:
         raise InvalidValue(f"{key}: {_shown(value)} is not a positive number")

@@ -80,8 +80,8 @@ def new_project(
         for name in csv_files:  # the user's data, not the template's: not in the pristine tree
             (rendered / name).unlink()
         _copy_into_place(rendered, destination)
-        for name in csv_files:
-            shutil.copyfile(csv_source, destination / name)  # type: ignore[arg-type]
+        if csv_source is not None:
+            shutil.copyfile(csv_source, destination / CSV_DESTINATION)
         result.git = _set_up_repository(destination, track_csv=bool(csv_files), echo=echo)
         if result.git != "none" and (rendered / ANSWERS_FILE).is_file():
             record_pristine(source, destination, rendered, ANSWERS_FILE, version)

@@ -241,8 +241,8 @@ class _ActionChecks:
     def text(self, mapping: Mapping, key: str, what: str | None = None) -> str | None:
         node = mapping.get(key)
         if node is None:
-            if mapping.key_node(key) is not None:
-                self.error(mapping.key_node(key), f"{what or key} must be a string, got nothing")  # type: ignore[arg-type]
+            if (key_node := mapping.key_node(key)) is not None:
+                self.error(key_node, f"{what or key} must be a string, got nothing")
             return None
         if isinstance(node, Scalar):
             return scalar_text(node.value)
@@ -308,8 +308,9 @@ class _ActionChecks:
                         "description, value",
                     )
             value = self.text(spec, "value", f"output {name!r}: value")
-            if value is not None:
-                self.steps_checker.expressions_in(spec.get("value"), "outputs.<output_id>.value")  # type: ignore[arg-type]
+            value_node = spec.get("value")
+            if value is not None and value_node is not None:
+                self.steps_checker.expressions_in(value_node, "outputs.<output_id>.value")
             if value is None and using == "composite" and spec.key_node("value") is None:
                 self.warning(
                     key, f"output {name!r} of a composite action has no 'value', so it is empty"
@@ -332,13 +333,13 @@ class _ActionChecks:
         using_node = node.get("using")
         using = self.text(node, "using", "runs.using")
         choices = "'composite', 'docker', " + ", ".join(f"'{v}'" for v in NODE_VERSIONS)
-        if using is None:
+        if using is None or using_node is None:  # text() is None without the node
             if using_node is None:
                 self.error(node, f"runs needs 'using': one of {choices}")
             return ""
         using = using.lower()
         if using not in USING:
-            self.error(using_node, f"runs.using {using!r} is not supported; use one of {choices}")  # type: ignore[arg-type]
+            self.error(using_node, f"runs.using {using!r} is not supported; use one of {choices}")
             return ""
         kind = "node" if using in NODE_VERSIONS else using
         needed = {"docker": "image", "node": "main", "composite": "steps"}[kind]
@@ -412,7 +413,8 @@ def _kind(node: Node | None) -> str:
         return "a mapping"
     if isinstance(node, Sequence):
         return "a list"
-    value = node.value  # type: ignore[attr-defined]
+    assert isinstance(node, Scalar)  # the third and last kind of node
+    value = node.value
     if value is None:
         return "nothing (null)"
     return f"{scalar_text(value)!r}"

@@ -144,7 +144,8 @@ def _type_name(node: Node) -> str:
         return "a mapping"
     if isinstance(node, Sequence):
         return "a sequence"
-    value = node.value  # type: ignore[attr-defined]
+    assert isinstance(node, Scalar)  # the third and last kind of node
+    value = node.value
     if value is None:
         return "nothing (null)"
     if isinstance(value, bool):
@@ -251,7 +252,8 @@ class CheckerBase:
             for child in children:
                 self.expressions_in(child, key)
             return
-        value = node.value  # type: ignore[attr-defined]
+        assert isinstance(node, Scalar)  # the third and last kind of node
+        value = node.value
         if not isinstance(value, str):
             return
         availability = self.availability_table.get(key)

@@ -100,8 +100,8 @@ class JobChecks(CheckerBase):
             f"job {job_id!r}" + (" (which calls a reusable workflow)" if reusable else ""),
         )
         job.name = self.string(mapping.get("name"), "name", allow_number=True)
-        if mapping.get("name") is not None:
-            self.expressions_in(mapping.get("name"), "jobs.<job_id>.name")  # type: ignore[arg-type]
+        if (name_node := mapping.get("name")) is not None:
+            self.expressions_in(name_node, "jobs.<job_id>.name")
         self.job_needs(mapping.get("needs"), job)
         if_node = mapping.get("if")
         if if_node is not None:
@@ -110,10 +110,15 @@ class JobChecks(CheckerBase):
         job.permissions = self.permissions(mapping.get("permissions"))
         job.concurrency = self.concurrency(mapping.get("concurrency"), "jobs.<job_id>.concurrency")
         if reusable:
-            job.uses = self.string(mapping.get("uses"), "uses")
-            if job.uses is not None and not (job.uses.startswith("./") or "@" in job.uses):
+            uses_node = mapping.get("uses")
+            job.uses = self.string(uses_node, "uses")
+            if (
+                uses_node is not None
+                and job.uses is not None
+                and not (job.uses.startswith("./") or "@" in job.uses)
+            ):
                 self.error(
-                    mapping.get("uses"),  # type: ignore[arg-type]
+                    uses_node,
                     f"reusable workflow {job.uses!r} must be './path/to/workflow.yml' or "
                     "'owner/repo/path/to/workflow.yml@ref'",
                 )
@@ -129,13 +134,14 @@ class JobChecks(CheckerBase):
             self.error(key, f"job {job_id!r} needs 'runs-on' (or 'uses' for a reusable workflow)")
         else:
             job.runs_on = self.runs_on(runs_on)
-        job.environment = py(mapping.get("environment"))
-        if mapping.get("environment") is not None:
-            self.environment(mapping.get("environment"))  # type: ignore[arg-type]
+        environment_node = mapping.get("environment")
+        job.environment = py(environment_node)
+        if environment_node is not None:
+            self.environment(environment_node)
         env_node = mapping.get("env")
-        if _is_expression(env_node) if env_node is not None else False:
-            job.env = env_node.value  # type: ignore[union-attr]
-            self.expressions_in(env_node, "jobs.<job_id>.env")  # type: ignore[arg-type]
+        if env_node is not None and _is_expression(env_node):
+            job.env = env_node.value
+            self.expressions_in(env_node, "jobs.<job_id>.env")
         else:
             job.env = self.string_map(env_node, "env", "jobs.<job_id>.env")
         job.defaults = self.defaults(
@@ -148,15 +154,15 @@ class JobChecks(CheckerBase):
             ).items()
         }
         timeout = self.number_or_expression(mapping.get("timeout-minutes"), "timeout-minutes")
-        if mapping.get("timeout-minutes") is not None:
-            self.expressions_in(mapping.get("timeout-minutes"), "jobs.<job_id>.timeout-minutes")  # type: ignore[arg-type]
+        if (timeout_node := mapping.get("timeout-minutes")) is not None:
+            self.expressions_in(timeout_node, "jobs.<job_id>.timeout-minutes")
         if timeout is not None:
             job.timeout_minutes = timeout
         job.continue_on_error = self.boolean_or_expression(
             mapping.get("continue-on-error"), "continue-on-error", False
         )
-        if mapping.get("continue-on-error") is not None:
-            self.expressions_in(mapping.get("continue-on-error"), "jobs.<job_id>.continue-on-error")  # type: ignore[arg-type]
+        if (continue_node := mapping.get("continue-on-error")) is not None:
+            self.expressions_in(continue_node, "jobs.<job_id>.continue-on-error")
         container = mapping.get("container")
         if container is not None:
             self.container(container, "container", "jobs.<job_id>.container")
@@ -368,8 +374,8 @@ class JobChecks(CheckerBase):
                 if value is not None:
                     setattr(step, attr, self.string(value, key_name, allow_number=True))
                     self.expressions_in(value, f"jobs.<job_id>.steps.{key_name}")
-            if mapping.get("if") is not None:
-                step.if_ = self.condition(mapping.get("if"), "jobs.<job_id>.steps.if")  # type: ignore[arg-type]
+            if (if_node := mapping.get("if")) is not None:
+                step.if_ = self.condition(if_node, "jobs.<job_id>.steps.if")
             step.with_ = self.string_map(mapping.get("with"), "with", "jobs.<job_id>.steps.with")
             env_node = mapping.get("env")
             if env_node is not None and _is_expression(env_node):
@@ -380,17 +386,17 @@ class JobChecks(CheckerBase):
             step.continue_on_error = self.boolean_or_expression(
                 mapping.get("continue-on-error"), "continue-on-error", False
             )
-            if mapping.get("continue-on-error") is not None:
+            if (continue_node := mapping.get("continue-on-error")) is not None:
                 self.expressions_in(
-                    mapping.get("continue-on-error"),  # type: ignore[arg-type]
+                    continue_node,
                     "jobs.<job_id>.steps.continue-on-error",
                 )
             step.timeout_minutes = self.number_or_expression(
                 mapping.get("timeout-minutes"), "timeout-minutes"
             )
-            if mapping.get("timeout-minutes") is not None:
+            if (timeout_node := mapping.get("timeout-minutes")) is not None:
                 self.expressions_in(
-                    mapping.get("timeout-minutes"),  # type: ignore[arg-type]
+                    timeout_node,
                     "jobs.<job_id>.steps.timeout-minutes",
                 )
             job.steps.append(step)
