@@ -15,7 +15,7 @@ from pathlib import Path
 
 from mlops import gitutil
 from mlops.errors import UsageError
-from mlops.workflow.schema.actionfile import ACTION_FILES
+from mlops.workflow.model import ACTION_FILES
 
 _SKIP_DIRS = {
     ".git",

@@ -101,7 +101,8 @@ def _drop_redundant(findings: list[Finding]) -> list[Finding]:
 def _is_action_image(dockerfile: Path, root: Path) -> bool:
     """Whether a Docker container action (``runs.using: docker``) in the Dockerfile's
     directory or one above it, inside the project, builds this Dockerfile."""
-    from mlops.workflow.schema.actionfile import ACTION_FILES, read_action
+    from mlops.workflow.model import ACTION_FILES
+    from mlops.workflow.schema.actionfile import read_action
 
     target = dockerfile.resolve()
     root = root.resolve()

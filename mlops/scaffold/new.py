@@ -138,7 +138,7 @@ def _copy_into_place(rendered: Path, destination: Path) -> None:
 
 def _git(
     args: list[str], cwd: Path, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess:
+) -> subprocess.CompletedProcess[str]:
     return gitutil.run(args, cwd, env=env)
 
 
@@ -189,7 +189,7 @@ def _identity_env(destination: Path) -> dict[str, str] | None:
     return env
 
 
-def _check(process: subprocess.CompletedProcess, what: str) -> None:
+def _check(process: subprocess.CompletedProcess[str], what: str) -> None:
     if process.returncode != 0:
         detail = (process.stderr or process.stdout).strip().splitlines()
         raise UsageError(f"{what} failed: {detail[-1] if detail else f'exit {process.returncode}'}")

@@ -14,6 +14,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 TOOLS = ("vl2svg", "vl2png", "vg2svg", "vg2png")
 _HEADER = (
@@ -34,7 +35,7 @@ def _parser(name: str) -> argparse.ArgumentParser:
     return parser
 
 
-def convert(name: str, spec: dict, scale: float = 1.0, header: bool = False) -> bytes:
+def convert(name: str, spec: dict[str, Any], scale: float = 1.0, header: bool = False) -> bytes:
     import vl_convert  # ~1 s with its Vega engine: only when a tool runs
 
     lite, kind = name.startswith("vl"), name[-3:]

@@ -21,16 +21,6 @@ from mlops.workflow.expressions.errors import MAX_DEPTH, MAX_EXPRESSION_LENGTH, 
 
 if TYPE_CHECKING:
     from mlops.workflow.expressions.evaluator import (
-        FUNCTIONS,
-        STATUS_FUNCTIONS,
-        Binary,
-        Call,
-        ContextAccess,
-        Index,
-        Literal,
-        Logical,
-        Node,
-        Not,
         TemplateExpression,
         evaluate,
         evaluate_condition,
@@ -42,6 +32,17 @@ if TYPE_CHECKING:
         referenced_contexts,
         referenced_functions,
         whole_expression,
+    )
+    from mlops.workflow.expressions.functions import FUNCTIONS, STATUS_FUNCTIONS
+    from mlops.workflow.expressions.parser import (
+        Binary,
+        Call,
+        ContextAccess,
+        Index,
+        Literal,
+        Logical,
+        Node,
+        Not,
     )
 
 __all__ = [

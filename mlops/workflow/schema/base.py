@@ -12,7 +12,6 @@ from typing import Any, TypeGuard
 
 from mlops.workflow import expressions
 from mlops.workflow.expressions.availability import SPECIAL_FUNCTIONS, TABLE, Availability
-from mlops.workflow.graph import find_cycle  # noqa: F401  (used by the job checks)
 from mlops.workflow.model import Diagnostic, Pos, scalar_text
 from mlops.workflow.yamlnodes import Mapping, Node, Scalar, Sequence
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from mlops.workflow.graph import find_cycle
 from mlops.workflow.model import Job, Step, Strategy, Workflow
 from mlops.workflow.schema.base import (
     _CALL_JOB_KEYS,
@@ -17,7 +18,6 @@ from mlops.workflow.schema.base import (
     _pos,
     _type_name,
     _whole,
-    find_cycle,
 )
 from mlops.workflow.yamlnodes import Mapping, Node, Scalar, Sequence
 from mlops.workflow.yamlnodes import to_python as py

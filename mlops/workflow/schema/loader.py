@@ -25,7 +25,6 @@ from mlops.workflow.schema.base import (  # noqa: F401  (re-exported: the loader
     MAX_FILE_BYTES,
     _pos,
     _type_name,
-    find_cycle,
 )
 from mlops.workflow.schema.jobs import JobChecks
 from mlops.workflow.yamlnodes import Mapping, Node, Scalar, Sequence, YamlError, parse_yaml
