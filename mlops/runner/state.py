@@ -12,6 +12,7 @@ from typing import Any
 from mlops.runner.environment import host_environment, runner_arch
 from mlops.runner.masking import Masker
 from mlops.runner.output import Reporter
+from mlops.runner.record import RunRecord
 from mlops.workflow.contexts import RunContexts
 from mlops.workflow.events import github_context
 from mlops.workflow.inputs import started_inputs
@@ -57,7 +58,7 @@ class RunState:
         plan: Plan,
         repo: Repository,
         options: RunOptions,
-        record: Any,
+        record: RunRecord,
         reporter: Reporter,
         masker: Masker,
     ) -> None:
