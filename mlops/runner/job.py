@@ -22,6 +22,7 @@ from mlops.workflow.expressions.errors import ExpressionError
 from mlops.workflow.model import scalar_text
 
 if TYPE_CHECKING:
+    from mlops.runner.backends.contract import Backend
     from mlops.runner.state import RunState
     from mlops.workflow.model import Step
     from mlops.workflow.plan import PlannedJob
@@ -58,7 +59,9 @@ class JobLeg:
 class JobRun:
     """The state of one job execution, and what steps and actions may do to it."""
 
-    def __init__(self, state: RunState, leg: JobLeg, backend: Any, run_step: StepRunner) -> None:
+    def __init__(
+        self, state: RunState, leg: JobLeg, backend: Backend, run_step: StepRunner
+    ) -> None:
         """``backend`` (started, its directories under ``backend.root``) runs the job's
         processes; ``run_step`` takes a step through its lifecycle."""
         planned = leg.planned

@@ -23,6 +23,7 @@ from mlops.workflow.containers import empty_image_notice, job_container, job_ser
 from mlops.workflow.expressions.errors import ExpressionError
 
 if TYPE_CHECKING:
+    from mlops.runner.backends.contract import Backend
     from mlops.runner.state import RunState
     from mlops.runner.steps.base import StepHandler
 
@@ -31,7 +32,7 @@ def start_job(state: RunState, leg: JobLeg) -> JobRun:
     """The job's backend, started (and registered with the run, to cancel), and its state."""
     # Named by the job's id, not its display name: a matrix value may hold anything.
     root = state.work_root / f"{leg.planned.job.id}-{leg.index}-{os.urandom(3).hex()}"
-    backend: Any
+    backend: Backend
     if state.docker is not None:
         from mlops.runner.backends.docker import DockerBackend  # the docker SDK: only when used
 
@@ -116,11 +117,13 @@ def _open_container(
     job: JobRun, container: dict[str, Any] | None, services: dict[str, dict[str, Any]]
 ) -> JobResult | None:
     """Start the job's services and container; a failed result if they cannot start."""
-    from mlops.runner.backends.docker import ContainerError
+    from mlops.runner.backends.docker import ContainerError, DockerBackend
 
+    backend = job.backend
+    assert isinstance(backend, DockerBackend)  # called for the docker backend only
     errors = job.state.docker.errors
     try:
-        job.backend.open(job, container, services)
+        backend.open(job, container, services)
     except (ContainerError, ExpressionError) as error:
         reason = str(error)
     except UsageError as error:  # an image named by an expression is missing
