@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, overload
 
 QUIET = {"GIT_TERMINAL_PROMPT": "0"}
 
@@ -25,6 +25,26 @@ class GitError(Exception):
     """A git command failed; the message is ``git <command> failed: <git's last line>``."""
 
 
+@overload
+def run(
+    args: list[str],
+    cwd: Path | str | None,
+    *,
+    env: dict[str, str] | None = None,
+    input: str | None = None,
+    timeout: float | None = None,
+    text: Literal[True] = True,
+) -> subprocess.CompletedProcess[str]: ...
+@overload
+def run(
+    args: list[str],
+    cwd: Path | str | None,
+    *,
+    env: dict[str, str] | None = None,
+    input: bytes | None = None,
+    timeout: float | None = None,
+    text: Literal[False],
+) -> subprocess.CompletedProcess[bytes]: ...
 def run(
     args: list[str],
     cwd: Path | str | None,

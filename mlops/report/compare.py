@@ -64,7 +64,7 @@ def same_value(a: Any, b: Any) -> bool:
     if is_number(a) and is_number(b):
         if math.isnan(a) and math.isnan(b):
             return True
-        return a == b
+        return bool(a == b)
     if is_number(a) != is_number(b):
         return False
     return type(a) is type(b) and a == b

@@ -124,7 +124,8 @@ class JobRun:
     def condition(self, condition: str | None) -> bool:
         """An ``if:``; without one a step runs only while the job succeeds (``success()``)."""
         if condition is None:
-            return self.contexts["job"]["status"] == Status.SUCCESS
+            status: str = self.contexts["job"]["status"]
+            return status == Status.SUCCESS
         from mlops.workflow import expressions
 
         return expressions.evaluate_condition(

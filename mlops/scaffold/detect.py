@@ -105,7 +105,7 @@ def _python_version(root: Path, offered: tuple[str, ...], misfits: list[Misfit])
         path = root / name
         if not path.is_file():
             continue
-        pinned = re.findall(r"(\d+\.\d+)", path.read_text(errors="replace"))[:1]
+        pinned: list[str] = re.findall(r"(\d+\.\d+)", path.read_text(errors="replace"))[:1]
         if not pinned:
             continue
         if not offered or pinned[0] in offered:

@@ -179,7 +179,8 @@ def engine_for(state: RunState) -> ActionEngine:
     with _engines_lock:
         if state.action_engine is None:
             state.action_engine = ActionEngine(state)
-        return state.action_engine
+        engine: ActionEngine = state.action_engine
+        return engine
 
 
 def check_step_images(state: RunState, plan: Plan) -> None:

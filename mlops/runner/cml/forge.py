@@ -26,8 +26,9 @@ def event_payload() -> dict[str, Any]:
 def trigger_sha() -> str:
     if os.environ.get("GITHUB_EVENT_NAME") == "pull_request":
         head = (event_payload().get("pull_request") or {}).get("head") or {}
-        if isinstance(head.get("sha"), str) and head["sha"]:
-            return head["sha"]
+        sha = head.get("sha")
+        if isinstance(sha, str) and sha:
+            return sha
     return os.environ.get("GITHUB_SHA", "")
 
 

@@ -178,7 +178,8 @@ def truthy(value: Any) -> bool:
         number = _as_float(value)
         return not (number == 0 or math.isnan(number))
     if kind is ValueKind.STRING:
-        return value != ""
+        text: str = value
+        return text != ""
     return True
 
 

@@ -203,7 +203,8 @@ class CheckerBase:
         if isinstance(node, Scalar) and isinstance(node.value, bool):
             return node.value
         if _is_expression(node):
-            return node.value
+            expression: str = node.value
+            return expression
         self.error(node, f"{what} must be true, false or an expression, got {_type_name(node)}")
         return default
 
@@ -217,7 +218,8 @@ class CheckerBase:
                     self.error(node, f"{what} must be a positive number, got {value!r}")
                 return value
             if _is_expression(node):
-                return value
+                expression: str = value
+                return expression
         self.error(node, f"{what} must be a number, got {_type_name(node)}")
         return None
 
