@@ -111,6 +111,8 @@ def test_readme_try_it_passes_and_prints_the_report(
         "fork-notice": "skipped",
         "push-data": "skipped",
     }
+    # the README says why no lock check ran: no requirements file changed
+    assert "Not triggered: .github/workflows/lock.yml (no changed file matches 'paths')" in stderr
     assert "── CML comment" in stderr
     comment = stderr.split("── CML comment")[1]
     assert "train.logistic_regression.C" in comment  # the changed param is named
