@@ -191,6 +191,7 @@ def project_copy(default_project: Path, tmp_path: Path) -> Path:
 # The longest modules (minutes each on 2 cores), longest first; then the other slow tests.
 LONGEST_FIRST = (
     "tests/test_readme_journey.py",
+    "tests/docker/test_deploy.py",
     "tests/test_generated_ci.py",
     "tests/docker/test_dockerfile.py",
 )
