@@ -48,9 +48,7 @@ def _cases() -> list[object]:
         for remote in REMOTES:
             for pip in ("minimum", "newest"):
                 chosen = (
-                    every
-                    or (pip == "minimum" and remote == "local")
-                    or (python, remote) == DEFAULT
+                    every or (pip == "minimum" and remote == "local") or (python, remote) == DEFAULT
                 )
                 if chosen:
                     cases.append(pytest.param(python, remote, pip, id=f"py{python}-{remote}-{pip}"))
